@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from '../server/config.js';
+import { openDatabase, DataDirInUseError } from '../db/driver.js';
+import { resolveSecret } from '../server/lib/secret.js';
+import { generateToken, isWellFormedToken } from '../server/lib/tokens.js';
+import { AppError } from '../server/lib/errors.js';
+import { createTokenService } from '../server/modules/tokens/service.js';
+import { createTenantService } from '../server/modules/tenants/service.js';
+
+const USAGE = `Usage: npm run -s admin -- <command>
+
+  tenant create SLUG [--name NAME] [--token nf_live_…] [--json]
+      Create a tenant with an admin service token; prints the token once.
+  tenant list [--json]
+      List tenants.
+  token generate
+      Print a new well-formed token secret (for NEURO_BOOTSTRAP_TOKEN or --token).
+
+Uses the same settings as the server (DATABASE_URL, NEURO_DATA_DIR, NEURO_SECRET).
+With the embedded database, stop the server first.`;
+
+function die(message: string, code = 1): never {
+  console.error(message);
+  process.exit(code);
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, token: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  const [group, command, arg] = positionals;
+  if (values.help || !group) die(USAGE, values.help ? 0 : 2);
+
+  if (group === 'token' && command === 'generate') {
+    console.log(generateToken());
+    return;
+  }
+  if (group !== 'tenant' || (command !== 'create' && command !== 'list')) die(USAGE, 2);
+  if (command === 'create' && !arg) die('tenant create needs a SLUG\n\n' + USAGE, 2);
+  if (values.token !== undefined && !isWellFormedToken(values.token)) {
+    die('--token is not a valid token; make one with: npm run -s admin -- token generate', 2);
+  }
+
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const secret = resolveSecret(config);
+    const tenants = createTenantService({ db, tokens: createTokenService({ db, secret }) });
+    if (command === 'list') {
+      const list = await tenants.list();
+      if (values.json) console.log(JSON.stringify({ tenants: list }));
+      else for (const t of list) console.log(`${t.slug}\t${t.id}\t${t.created_at}`);
+      return;
+    }
+    const result = await tenants.create(arg!, { name: values.name, token: values.token });
+    if (values.json) {
+      console.log(JSON.stringify({ tenant: result.tenant, token: result.token }));
+    } else {
+      console.log(`Created tenant ${result.tenant.slug} (${result.tenant.id}).`);
+      console.log(`Admin API token (shown only this once): ${result.token}`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof DataDirInUseError) die(err.message);
+  if (err instanceof AppError) die(`${err.message}${err.details ? `: ${err.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : ''}`);
+  die(`neuro admin: ${(err as Error).message}`);
+});

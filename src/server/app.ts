@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Database } from '../db/driver.js';
+import type { Config } from './config.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { createRateLimiter, type RateLimitStore } from './plugins/rate-limit.js';
+import { createTokenService } from './modules/tokens/service.js';
+import { modules } from './modules/index.js';
+import type { App, AppContext } from './types.js';
+import { VERSION } from './version.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** The key that token hashes are made with. */
+  secret: string;
+  logger?: FastifyServerOptions['logger'];
+  rateLimitStore?: RateLimitStore;
+}
+
+/** Headers and fields that carry secrets: never logged. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+function validators() {
+  // Bodies are checked strictly (no coercion, no silently dropped fields); query strings and path
+  // parameters are text, so they are coerced to the declared types.
+  const base = { allErrors: true, removeAdditional: false, strict: false } as const;
+  const body = new Ajv({ ...base, coerceTypes: false, useDefaults: false });
+  const query = new Ajv({ ...base, coerceTypes: 'array', useDefaults: false });
+  for (const ajv of [body, query]) addFormats.default(ajv);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? body : query).compile(schema);
+}
+
+/** Builds the whole server without listening, so tests and main.ts start it the same way. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, db } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validators());
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const tokens = createTokenService({ db, secret: deps.secret });
+  const ctx: AppContext = { config, db, tokens, version: VERSION };
+  app.decorate('ctx', ctx);
+
+  registerErrorHandling(app);
+  await registerOpenApi(app, { version: VERSION, modules });
+  const limiter = createRateLimiter({
+    perMinute: config.rateLimitPerMinute,
+    perHour: config.rateLimitPerHour,
+    store: deps.rateLimitStore,
+  });
+  registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain });
+
+  await app.register(
+    async (api) => {
+      const typed = api as unknown as App;
+      for (const m of modules) m.register(typed, ctx);
+      typed.get('/openapi.json', {
+        schema: { operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [] },
+        config: { public: true },
+      }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+  return app as unknown as App;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { isWellFormedToken } from './lib/tokens.js';
+
+/** Every setting the server reads, parsed once at start. There are no default secrets. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  baseDomain: string;
+  bootstrapTenant: string;
+  bootstrapToken: string | undefined;
+  secret: string | undefined;
+  logLevel: string;
+  rateLimitPerMinute: number;
+  rateLimitPerHour: number;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+type Env = Record<string, string | undefined>;
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads the environment; throws ConfigError with a message naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const bootstrapTenant = env.NEURO_BOOTSTRAP_TENANT || 'default';
+  if (!SLUG_PATTERN.test(bootstrapTenant)) {
+    throw new ConfigError(
+      `NEURO_BOOTSTRAP_TENANT must be a lowercase slug (letters, digits and dashes), got "${bootstrapTenant}"`,
+    );
+  }
+  const bootstrapToken = env.NEURO_BOOTSTRAP_TOKEN || undefined;
+  if (bootstrapToken !== undefined && !isWellFormedToken(bootstrapToken)) {
+    throw new ConfigError(
+      'NEURO_BOOTSTRAP_TOKEN is not a valid token (nf_live_ + 40 random hex characters + their 8-character CRC32); ' +
+        'make one with: npm run -s admin -- token generate',
+    );
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  const secret = env.NEURO_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('NEURO_SECRET must be at least 32 characters long');
+  }
+  const baseDomain = (env.NEURO_BASE_DOMAIN || 'localhost').toLowerCase();
+  if (!/^[a-z0-9.-]+$/.test(baseDomain)) {
+    throw new ConfigError(`NEURO_BASE_DOMAIN must be a host name, got "${baseDomain}"`);
+  }
+  return {
+    port: intSetting(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: path.resolve(env.NEURO_DATA_DIR || './data'),
+    databaseUrl,
+    redisUrl,
+    baseDomain,
+    bootstrapTenant,
+    bootstrapToken,
+    secret,
+    logLevel,
+    rateLimitPerMinute: intSetting(env, 'NEURO_RATE_LIMIT_PER_MINUTE', 1000, 1, 100_000_000),
+    rateLimitPerHour: intSetting(env, 'NEURO_RATE_LIMIT_PER_HOUR', 10_000, 1, 100_000_000),
+  };
+}

@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+
+// Crockford base32, lower-case: sorts the same as the time it encodes.
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+export type IdPrefix = 'proj' | 'find' | 'asset' | 'client' | 'user' | 'ten' | 'tok' | 'sa' | 'evt' | 'sess' | 'wh' | 'dlv';
+
+/**
+ * `proj_01jd3k…`: 10 characters of millisecond time then 16 random (80 bits), so new rows land at
+ * the end of the primary-key index instead of at random pages.
+ */
+export function newId(prefix: IdPrefix, now = Date.now()): string {
+  let time = '';
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = randomBytes(16);
+  let rand = '';
+  for (const b of bytes) rand += ALPHABET[b % 32];
+  return `${prefix}_${time}${rand}`;
+}

@@ -1,0 +1,73 @@
+import { Type, type Static, type TSchema, type TProperties, type TUnsafe } from 'typebox';
+import { DEFAULT_LIMIT, MAX_LIMIT } from './list.js';
+
+/** Schema pieces every module shares: envelopes, ids, list parameters, nullable fields. */
+
+export function StringEnum<const T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
+}
+
+/** A field that may also be null (to clear it), with one clear error instead of anyOf noise. */
+export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+  const s = { ...(schema as Record<string, unknown>) };
+  s.type = [s.type, 'null'];
+  if (Array.isArray(s.enum)) s.enum = [...s.enum, null];
+  return Type.Unsafe(s);
+}
+
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
+export const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ErrorBody = Type.Object({
+  success: Type.Literal(false),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  }),
+});
+
+export const PageMeta = Type.Object({
+  page: Type.Integer(),
+  limit: Type.Integer(),
+  total: Type.Integer(),
+  pages: Type.Integer(),
+});
+
+export function Envelope<T extends TSchema>(data: T) {
+  return Type.Object({ success: Type.Literal(true), data });
+}
+
+export function ListEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({ success: Type.Literal(true), data: Type.Array(item), meta: PageMeta });
+}
+
+/** Query-string schema of a list: paging, a sort from the resource's whitelist, and its filters. */
+export function ListQuerySchema<P extends TProperties>(sorts: readonly string[], filters: P) {
+  return Type.Object(
+    {
+      page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
+      sort: Type.Optional(StringEnum(sorts, { default: sorts[0] })),
+      order: Type.Optional(StringEnum(['asc', 'desc'] as const, { default: 'desc' })),
+      ...filters,
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const FilterString = (description: string) => Type.Optional(Type.String({ description }));
+
+/** Standard error responses, merged into every route's response schema. */
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  429: ErrorBody,
+};

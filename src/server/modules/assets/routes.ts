@@ -1,0 +1,50 @@
+import { Type } from 'typebox';
+import type { Module } from '../../types.js';
+import { principalOf } from '../../plugins/auth.js';
+import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
+import { sendData, sendPage } from '../../lib/crud.js';
+import { Asset, AssetCreate, AssetListQuery, AssetUpdate } from './schemas.js';
+import { createAssetService } from './service.js';
+
+export const assetsModule: Module = {
+  name: 'assets',
+  tag: { name: 'Assets', description: 'Hosts, applications, networks and other things in a project\'s scope.' },
+  register(app, ctx) {
+    const service = createAssetService(ctx);
+    const tags = ['Assets'];
+    const list = { querystring: AssetListQuery, response: { 200: ListEnvelope(Asset), ...errorResponses } };
+
+    app.get('/assets', {
+      schema: { operationId: 'listAssets', tags, summary: 'List assets', ...list },
+      config: { scope: 'assets:read' },
+    }, async (req, reply) => sendPage(reply, await service.list(principalOf(req).tenantId, req.query)));
+
+    app.get('/projects/:id/assets', {
+      schema: { operationId: 'listProjectAssets', tags: ['Projects', ...tags], summary: "List a project's assets", params: IdParams, ...list },
+      config: { scope: 'assets:read' },
+    }, async (req, reply) => sendPage(reply, await service.listOfProject(principalOf(req).tenantId, req.params.id, req.query)));
+
+    app.get('/assets/:id', {
+      schema: { operationId: 'getAsset', tags, summary: 'Get an asset', params: IdParams, response: { 200: Envelope(Asset), ...errorResponses } },
+      config: { scope: 'assets:read' },
+    }, async (req, reply) => sendData(reply, await service.get(principalOf(req).tenantId, req.params.id)));
+
+    app.post('/assets', {
+      schema: { operationId: 'createAsset', tags, summary: 'Create an asset', body: AssetCreate, response: { 201: Envelope(Asset), ...errorResponses } },
+      config: { scope: 'assets:write' },
+    }, async (req, reply) => sendData(reply, await service.create(principalOf(req).tenantId, req.body), 201));
+
+    app.put('/assets/:id', {
+      schema: { operationId: 'updateAsset', tags, summary: 'Update an asset (only the fields sent)', params: IdParams, body: AssetUpdate, response: { 200: Envelope(Asset), ...errorResponses } },
+      config: { scope: 'assets:write' },
+    }, async (req, reply) => sendData(reply, await service.update(principalOf(req).tenantId, req.params.id, req.body)));
+
+    app.delete('/assets/:id', {
+      schema: { operationId: 'deleteAsset', tags, summary: 'Delete an asset', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      config: { scope: 'assets:write' },
+    }, async (req, reply) => {
+      await service.remove(principalOf(req).tenantId, req.params.id);
+      return reply.code(204).send(null);
+    });
+  },
+};

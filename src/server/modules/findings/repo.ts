@@ -1,0 +1,89 @@
+import type { Queryable } from '../../../db/driver.js';
+import { after, before, equals, hasTags, oneOf, Params, splitList, type Filter, type ListSpec } from '../../lib/list.js';
+import { FINDING_STATUSES, SEVERITIES } from './schemas.js';
+
+const fulltext: Filter = (value, p, a) => `${a}.search @@ websearch_to_tsquery('english', ${p.add(value)})`;
+const affectsAsset: Filter = (value, p, a) =>
+  `EXISTS (SELECT 1 FROM finding_assets fa WHERE fa.tenant_id = ${a}.tenant_id AND fa.finding_id = ${a}.id AND fa.asset_id = ${p.add(value)})`;
+
+/** Filters the finding_counts table can answer exactly. */
+const COUNTABLE = new Set(['severity', 'status', 'project_id']);
+
+export const findings: ListSpec = {
+  table: 'findings',
+  alias: 'f',
+  json: `json_build_object(
+    'id', f.id, 'project_id', f.project_id, 'title', f.title, 'severity', f.severity, 'status', f.status,
+    'description', f.description, 'impact', f.impact, 'remediation', f.remediation,
+    'steps_to_reproduce', f.steps_to_reproduce, 'references', to_json(f."references"), 'cwe', f.cwe,
+    'cve', to_json(f.cve), 'cvss_vector', f.cvss_vector, 'cvss_score', f.cvss_score,
+    'asset_ids', coalesce((SELECT json_agg(fa.asset_id ORDER BY fa.asset_id) FROM finding_assets fa
+                            WHERE fa.tenant_id = f.tenant_id AND fa.finding_id = f.id), '[]'::json),
+    'tags', to_json(f.tags), 'created_at', iso(f.created_at), 'updated_at', iso(f.updated_at))`,
+  sorts: {
+    created_at: 'f.created_at',
+    updated_at: 'f.updated_at',
+    severity: 'f.severity_rank',
+    cvss_score: 'f.cvss_score',
+    title: 'lower(f.title)',
+    status: "array_position(ARRAY['Open','Confirmed','Remediated','Verified','Accepted Risk','False Positive'], f.status)",
+  },
+  filters: {
+    severity: oneOf('severity', 'severity', SEVERITIES),
+    status: oneOf('status', 'status', FINDING_STATUSES),
+    project_id: equals('project_id'),
+    asset_id: affectsAsset,
+    cwe: equals('cwe'),
+    tag: hasTags('tags'),
+    created_after: after('created_after', 'created_at'),
+    created_before: before('created_before', 'created_at'),
+    updated_after: after('updated_after', 'updated_at'),
+    search: fulltext,
+  },
+  fastCount(tenantParam, active, p, fixed) {
+    const used = { ...active, ...fixed };
+    if (!Object.keys(used).every((k) => COUNTABLE.has(k))) return null;
+    const where = [`fc.tenant_id = ${tenantParam}`];
+    if (used.severity) where.push(`fc.severity = ANY(${p.add(splitList(used.severity))})`);
+    if (used.status) where.push(`fc.status = ANY(${p.add(splitList(used.status))})`);
+    if (used.project_id) where.push(`fc.project_id = ${p.add(used.project_id)}`);
+    return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
+  },
+};
+
+export const FINDING_REFERENCES: Record<string, [string, string]> = {
+  findings_tenant_id_project_id_fkey: ['project_id', 'Project not found'],
+};
+
+export async function projectOf(q: Queryable, tenantId: string, findingId: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ project_id: string }>(
+    'SELECT project_id FROM findings WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+    [tenantId, findingId],
+  );
+  return rows[0]?.project_id;
+}
+
+/**
+ * Replaces a finding's asset links with `assetIds`, all of which must be assets of `projectId`.
+ * Returns the ids that are not (nothing is changed then, the caller rolls back).
+ */
+export async function linkAssets(
+  q: Queryable,
+  tenantId: string,
+  findingId: string,
+  projectId: string,
+  assetIds: string[],
+): Promise<string[]> {
+  await q.query('DELETE FROM finding_assets WHERE tenant_id = $1 AND finding_id = $2', [tenantId, findingId]);
+  if (assetIds.length === 0) return [];
+  const p = new Params();
+  const { rows } = await q.query<{ asset_id: string }>(
+    `INSERT INTO finding_assets (tenant_id, finding_id, asset_id)
+       SELECT a.tenant_id, ${p.add(findingId)}, a.id FROM assets a
+        WHERE a.tenant_id = ${p.add(tenantId)} AND a.project_id = ${p.add(projectId)} AND a.id = ANY(${p.add(assetIds)})
+     RETURNING asset_id`,
+    p.values,
+  );
+  const linked = new Set(rows.map((r) => r.asset_id));
+  return assetIds.filter((id) => !linked.has(id));
+}

@@ -1,0 +1,10 @@
+import type { Module } from '../types.js';
+import { healthModule } from './health/routes.js';
+import { clientsModule } from './clients/routes.js';
+import { projectsModule } from './projects/routes.js';
+import { findingsModule } from './findings/routes.js';
+import { assetsModule } from './assets/routes.js';
+import { usersModule } from './users/routes.js';
+
+/** Every feature module, in the order their routes and OpenAPI tags appear. Add new ones here. */
+export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule];

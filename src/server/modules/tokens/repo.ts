@@ -1,0 +1,45 @@
+import type { Queryable } from '../../../db/driver.js';
+
+export interface TokenLookupRow {
+  id: string;
+  tenant_id: string;
+  tenant_slug: string;
+  kind: 'personal' | 'service';
+  user_id: string | null;
+  service_account_id: string | null;
+  scopes: string[];
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+  role: string;
+  owner_active: boolean;
+}
+
+/** Finds a credential by its keyed hash, across tenants (the tenant is what we are finding out). */
+export async function lookupByHash(q: Queryable, hash: Buffer): Promise<TokenLookupRow | undefined> {
+  const { rows } = await q.query<TokenLookupRow>('SELECT * FROM auth_token_lookup($1)', [hash]);
+  return rows[0];
+}
+
+export interface NewToken {
+  id: string;
+  kind: 'personal' | 'service';
+  userId?: string | null;
+  serviceAccountId?: string | null;
+  name: string;
+  hash: Buffer;
+  masked: string;
+  scopes: string[];
+  expiresAt?: Date | null;
+}
+
+export async function insertToken(q: Queryable, tenantId: string, t: NewToken): Promise<void> {
+  await q.query(
+    `INSERT INTO api_tokens (tenant_id, id, kind, user_id, service_account_id, name, token_hash, masked, scopes, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [tenantId, t.id, t.kind, t.userId ?? null, t.serviceAccountId ?? null, t.name, t.hash, t.masked, t.scopes, t.expiresAt ?? null],
+  );
+}
+
+export async function touchLastUsed(q: Queryable, tenantId: string, tokenId: string): Promise<void> {
+  await q.query('UPDATE api_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, tokenId]);
+}

@@ -1,0 +1,29 @@
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import type { Module } from '../types.js';
+
+/** The OpenAPI 3.1 document, generated from the routes' own schemas and served at /api/v1/openapi.json. */
+export async function registerOpenApi(app: FastifyInstance, opts: { version: string; modules: Module[] }) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'NEURO security assessment platform API',
+        version: opts.version,
+        description:
+          'Clients, projects, assets and findings of a penetration-testing team. Every response uses the ' +
+          '`{success, data, meta?}` / `{success: false, error: {code, message, details?}}` envelope.',
+      },
+      servers: [{ url: '/api/v1' }],
+      tags: opts.modules.flatMap((m) => (m.tag ? [m.tag] : [])),
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (nf_live_…) or an access token' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearerAuth: [] }, { apiKey: [] }],
+    },
+    transform: ({ schema, url }) => ({ schema, url: url.replace(/^\/api\/v1/, '') }),
+  });
+}

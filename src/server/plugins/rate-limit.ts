@@ -1,0 +1,96 @@
+/**
+ * Fixed-window request counters per credential (per IP without one), a minute and an hour window
+ * counted together. This in-process store is the default; a shared store plugs in behind the same
+ * interface when several instances must agree.
+ */
+export interface RateLimitWindow {
+  name: string;
+  limit: number;
+  seconds: number;
+}
+
+export interface RateLimitState {
+  name: string;
+  limit: number;
+  remaining: number;
+  /** Unix seconds when the window resets. */
+  reset: number;
+  seconds: number;
+}
+
+export interface RateLimitResult {
+  /** The window closest to running out: the one the X-RateLimit-* headers describe. */
+  tightest: RateLimitState;
+  windows: RateLimitState[];
+  exceeded: boolean;
+  retryAfter: number;
+}
+
+export interface RateLimitStore {
+  /** Adds one hit to each window and returns the counts after it. */
+  increment(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]>;
+}
+
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly counters = new Map<string, { start: number; count: number }>();
+  private lastSweep = 0;
+
+  async increment(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]> {
+    this.sweep(nowMs, windows);
+    return windows.map((w) => {
+      const start = Math.floor(nowMs / 1000 / w.seconds) * w.seconds;
+      const id = `${w.name}:${key}`;
+      const c = this.counters.get(id);
+      if (!c || c.start !== start) {
+        this.counters.set(id, { start, count: 1 });
+        return 1;
+      }
+      return ++c.count;
+    });
+  }
+
+  private sweep(nowMs: number, windows: RateLimitWindow[]) {
+    if (nowMs - this.lastSweep < 60_000) return;
+    this.lastSweep = nowMs;
+    const longest = Math.max(...windows.map((w) => w.seconds));
+    for (const [id, c] of this.counters) if (c.start + longest < nowMs / 1000) this.counters.delete(id);
+  }
+}
+
+export function createRateLimiter(opts: { perMinute: number; perHour: number; store?: RateLimitStore }) {
+  const windows: RateLimitWindow[] = [
+    { name: 'minute', limit: opts.perMinute, seconds: 60 },
+    { name: 'hour', limit: opts.perHour, seconds: 3600 },
+  ];
+  const store = opts.store ?? new MemoryRateLimitStore();
+  return {
+    windows,
+    async hit(key: string, nowMs = Date.now()): Promise<RateLimitResult> {
+      const counts = await store.increment(key, windows, nowMs);
+      const nowS = nowMs / 1000;
+      const states = windows.map((w, i) => {
+        const start = Math.floor(nowS / w.seconds) * w.seconds;
+        return { name: w.name, limit: w.limit, seconds: w.seconds, remaining: Math.max(0, w.limit - counts[i]!), reset: start + w.seconds };
+      });
+      const over = states.filter((s, i) => counts[i]! > s.limit);
+      const tightest = [...states].sort((a, b) => a.remaining / a.limit - b.remaining / b.limit || a.reset - b.reset)[0]!;
+      const retryAfter = over.length ? Math.max(1, Math.ceil(Math.max(...over.map((s) => s.reset)) - nowS)) : 0;
+      return { tightest: over[0] ?? tightest, windows: states, exceeded: over.length > 0, retryAfter };
+    },
+  };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/** X-RateLimit-* (the documents) plus the IETF draft's RateLimit-Policy and RateLimit fields. */
+export function rateLimitHeaders(r: RateLimitResult, nowMs = Date.now()): Record<string, string> {
+  const t = r.tightest;
+  const nowS = Math.floor(nowMs / 1000);
+  return {
+    'x-ratelimit-limit': String(t.limit),
+    'x-ratelimit-remaining': String(t.remaining),
+    'x-ratelimit-reset': String(t.reset),
+    'ratelimit-policy': r.windows.map((w) => `"${w.name}";q=${w.limit};w=${w.seconds}`).join(', '),
+    ratelimit: `"${t.name}";r=${t.remaining};t=${Math.max(0, t.reset - nowS)}`,
+  };
+}

@@ -1,0 +1,29 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Database } from '../db/driver.js';
+import type { Config } from './config.js';
+import type { TokenService } from './modules/tokens/service.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What modules get to build their services from. */
+export interface AppContext {
+  config: Config;
+  db: Database;
+  tokens: TokenService;
+  version: string;
+}
+
+/** A feature module: registers its routes (under /api/v1) and builds its own services. */
+export interface Module {
+  name: string;
+  /** OpenAPI tag and its description. */
+  tag?: { name: string; description: string };
+  register(app: App, ctx: AppContext): void;
+}

@@ -1,0 +1,42 @@
+/** A small JSON client over fetch for tests: every call returns status, headers and parsed body. */
+export interface Response<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface Client {
+  get<T = any>(path: string, headers?: Record<string, string>): Promise<Response<T>>;
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response<T>>;
+  put<T = any>(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response<T>>;
+  del<T = any>(path: string, headers?: Record<string, string>): Promise<Response<T>>;
+  request<T = any>(method: string, path: string, init?: { body?: string; headers?: Record<string, string> }): Promise<Response<T>>;
+}
+
+export function client(baseUrl: string, token?: string): Client {
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const request = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(`${baseUrl}${path}`, { method, body: init.body, headers: { ...auth, ...init.headers } });
+    const text = await res.text();
+    let body: any = undefined;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    return { status: res.status, headers: res.headers, body, text };
+  };
+  const json = (method: string) => (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    request(method, path, {
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    });
+  return {
+    get: (path, headers) => request('GET', path, { headers }),
+    post: json('POST'),
+    put: json('PUT'),
+    del: (path, headers) => request('DELETE', path, { headers }),
+    request,
+  };
+}

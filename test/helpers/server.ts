@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Writable } from 'node:stream';
+import { buildApp } from '../../src/server/app.js';
+import { loadConfig, type Config } from '../../src/server/config.js';
+import { openDatabase, type Database } from '../../src/db/driver.js';
+import { createTokenService } from '../../src/server/modules/tokens/service.js';
+import { createTenantService } from '../../src/server/modules/tenants/service.js';
+import { newId } from '../../src/server/lib/ids.js';
+import type { Role, Scope } from '../../src/server/lib/scopes.js';
+import type { App } from '../../src/server/types.js';
+
+/**
+ * A real server on loopback over a database of its own: PGlite in a temporary folder, or, when
+ * DATABASE_URL is set, a fresh database on that PostgreSQL server (dropped at close).
+ */
+export interface TestServer {
+  /** e.g. http://127.0.0.1:41234/api/v1 */
+  url: string;
+  origin: string;
+  port: number;
+  app: App;
+  db: Database;
+  config: Config;
+  secret: string;
+  /** Every log line the server wrote, for tests that look for leaked secrets. */
+  logs: string[];
+  createTenant(slug?: string): Promise<TestTenant>;
+  /** A service token of `role` with `scopes` in the tenant. */
+  mintToken(tenant: TestTenant, scopes: Scope[], role?: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  /** The tenant's admin token. */
+  token: string;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+}
+
+async function freshPostgres(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `neuro_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await c.end();
+    },
+  };
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-test-'));
+  const pgServer = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: pgServer?.url ?? '',
+    NEURO_DATA_DIR: dataDir,
+    NEURO_SECRET: randomBytes(32).toString('hex'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    NEURO_RATE_LIMIT_PER_MINUTE: '100000',
+    NEURO_RATE_LIMIT_PER_HOUR: '1000000',
+    ...opts.env,
+  });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const secret = config.secret!;
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({ config, db, secret, logger: { level: config.logLevel, stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const tokens = createTokenService({ db, secret });
+  const tenants = createTenantService({ db, tokens });
+
+  return {
+    url: `http://127.0.0.1:${port}/api/v1`,
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    app,
+    db,
+    config,
+    secret,
+    logs,
+    async createTenant(slug = `t-${randomBytes(4).toString('hex')}`) {
+      const r = await tenants.create(slug);
+      return { id: r.tenant.id, slug, token: r.token };
+    },
+    async mintToken(tenant, scopes, role = 'admin') {
+      const saId = newId('sa');
+      await db.tenant(tenant.id, (q) =>
+        q.query('INSERT INTO service_accounts (tenant_id, id, name, role) VALUES ($1, $2, $3, $4)', [tenant.id, saId, `test ${role}`, role]),
+      );
+      const t = await tokens.createServiceToken(tenant.id, { serviceAccountId: saId, name: 'test token', scopes });
+      return t.token;
+    },
+    async close() {
+      await app.close();
+      await db.close();
+      await pgServer?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
