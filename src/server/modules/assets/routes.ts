@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
-import { principalOf } from '../../plugins/auth.js';
+import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/crud.js';
 import { Asset, AssetCreate, AssetListQuery, AssetUpdate } from './schemas.js';
@@ -17,33 +17,33 @@ export const assetsModule: Module = {
     app.get('/assets', {
       schema: { operationId: 'listAssets', tags, summary: 'List assets', ...list },
       config: { scope: 'assets:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(principalOf(req).tenantId, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
 
     app.get('/projects/:id/assets', {
       schema: { operationId: 'listProjectAssets', tags: ['Projects', ...tags], summary: "List a project's assets", params: IdParams, ...list },
       config: { scope: 'assets:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfProject(principalOf(req).tenantId, req.params.id, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.listOfProject(callerOf(req), req.params.id, req.query)));
 
     app.get('/assets/:id', {
       schema: { operationId: 'getAsset', tags, summary: 'Get an asset', params: IdParams, response: { 200: Envelope(Asset), ...errorResponses } },
       config: { scope: 'assets:read' },
-    }, async (req, reply) => sendData(reply, await service.get(principalOf(req).tenantId, req.params.id)));
+    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
 
     app.post('/assets', {
       schema: { operationId: 'createAsset', tags, summary: 'Create an asset', body: AssetCreate, response: { 201: Envelope(Asset), ...errorResponses } },
       config: { scope: 'assets:write' },
-    }, async (req, reply) => sendData(reply, await service.create(principalOf(req).tenantId, req.body), 201));
+    }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
 
     app.put('/assets/:id', {
       schema: { operationId: 'updateAsset', tags, summary: 'Update an asset (only the fields sent)', params: IdParams, body: AssetUpdate, response: { 200: Envelope(Asset), ...errorResponses } },
       config: { scope: 'assets:write' },
-    }, async (req, reply) => sendData(reply, await service.update(principalOf(req).tenantId, req.params.id, req.body)));
+    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body)));
 
     app.delete('/assets/:id', {
       schema: { operationId: 'deleteAsset', tags, summary: 'Delete an asset', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
       config: { scope: 'assets:write' },
     }, async (req, reply) => {
-      await service.remove(principalOf(req).tenantId, req.params.id);
+      await service.remove(callerOf(req), req.params.id);
       return reply.code(204).send(null);
     });
   },

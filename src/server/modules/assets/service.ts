@@ -7,36 +7,38 @@ import { ASSET_REFERENCES, assets } from './repo.js';
 
 export type AssetService = ReturnType<typeof createAssetService>;
 
+import type { Caller } from '../../lib/caller.js';
+
 export function createAssetService({ db }: { db: Database }) {
   return {
-    list: (tenantId: string, query: ListQuery) => db.tenant(tenantId, (q) => listRows(q, assets, tenantId, query)),
+    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, assets, caller.tenantId, query)),
 
-    listOfProject: (tenantId: string, projectId: string, query: ListQuery) =>
-      db.tenant(tenantId, async (q) => {
-        if (!(await exists(q, 'projects', tenantId, projectId))) throw new NotFoundError('Project');
-        return listRows(q, assets, tenantId, query, { project_id: projectId });
+    listOfProject: (caller: Caller, projectId: string, query: ListQuery) =>
+      db.tenant(caller.tenantId, async (q) => {
+        if (!(await exists(q, 'projects', caller.tenantId, projectId))) throw new NotFoundError('Project');
+        return listRows(q, assets, caller.tenantId, query, { project_id: projectId });
       }),
 
-    async get(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => getRow(q, assets, tenantId, id));
+    async get(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => getRow(q, assets, caller.tenantId, id));
       if (!json) throw new NotFoundError('Asset');
       return json;
     },
 
-    create: (tenantId: string, body: Record<string, unknown>) =>
+    create: (caller: Caller, body: Record<string, unknown>) =>
       db
-        .tenant(tenantId, (q) => insertRow(q, assets, tenantId, { id: newId('asset'), ...body }))
+        .tenant(caller.tenantId, (q) => insertRow(q, assets, caller.tenantId, { id: newId('asset'), ...body }))
         .catch((err) => rethrowReference(err, ASSET_REFERENCES)),
 
-    async update(tenantId: string, id: string, patch: Record<string, unknown>): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => updateRow(q, assets, tenantId, id, patch));
+    async update(caller: Caller, id: string, patch: Record<string, unknown>): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, assets, caller.tenantId, id, patch));
       if (!json) throw new NotFoundError('Asset');
       return json;
     },
 
     /** Deletes the asset; findings that affected it lose the link, not their existence. */
-    async remove(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => deleteRow(q, assets, tenantId, id));
+    async remove(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, assets, caller.tenantId, id));
       if (!json) throw new NotFoundError('Asset');
       return json;
     },

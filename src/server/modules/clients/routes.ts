@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
-import { principalOf } from '../../plugins/auth.js';
+import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/crud.js';
 import { Client, ClientCreate, ClientListQuery, ClientUpdate } from './schemas.js';
@@ -16,28 +16,28 @@ export const clientsModule: Module = {
     app.get('/clients', {
       schema: { operationId: 'listClients', tags, summary: 'List clients', querystring: ClientListQuery, response: { 200: ListEnvelope(Client), ...errorResponses } },
       config: { scope: 'clients:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(principalOf(req).tenantId, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
 
     app.get('/clients/:id', {
       schema: { operationId: 'getClient', tags, summary: 'Get a client', params: IdParams, response: { 200: Envelope(Client), ...errorResponses } },
       config: { scope: 'clients:read' },
-    }, async (req, reply) => sendData(reply, await service.get(principalOf(req).tenantId, req.params.id)));
+    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
 
     app.post('/clients', {
       schema: { operationId: 'createClient', tags, summary: 'Create a client', body: ClientCreate, response: { 201: Envelope(Client), ...errorResponses } },
       config: { scope: 'clients:write' },
-    }, async (req, reply) => sendData(reply, await service.create(principalOf(req).tenantId, req.body), 201));
+    }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
 
     app.put('/clients/:id', {
       schema: { operationId: 'updateClient', tags, summary: 'Update a client (only the fields sent)', params: IdParams, body: ClientUpdate, response: { 200: Envelope(Client), ...errorResponses } },
       config: { scope: 'clients:write' },
-    }, async (req, reply) => sendData(reply, await service.update(principalOf(req).tenantId, req.params.id, req.body)));
+    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body)));
 
     app.delete('/clients/:id', {
       schema: { operationId: 'deleteClient', tags, summary: 'Delete a client without projects', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
       config: { scope: 'clients:write' },
     }, async (req, reply) => {
-      await service.remove(principalOf(req).tenantId, req.params.id);
+      await service.remove(callerOf(req), req.params.id);
       return reply.code(204).send(null);
     });
   },

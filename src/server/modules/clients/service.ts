@@ -7,34 +7,36 @@ import { clients, countProjects } from './repo.js';
 
 export type ClientService = ReturnType<typeof createClientService>;
 
+import type { Caller } from '../../lib/caller.js';
+
 export function createClientService({ db }: { db: Database }) {
   return {
-    list: (tenantId: string, query: ListQuery) => db.tenant(tenantId, (q) => listRows(q, clients, tenantId, query)),
+    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, clients, caller.tenantId, query)),
 
-    async get(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => getRow(q, clients, tenantId, id));
+    async get(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => getRow(q, clients, caller.tenantId, id));
       if (!json) throw new NotFoundError('Client');
       return json;
     },
 
-    create: (tenantId: string, body: Record<string, unknown>) =>
-      db.tenant(tenantId, (q) => insertRow(q, clients, tenantId, { id: newId('client'), ...body })),
+    create: (caller: Caller, body: Record<string, unknown>) =>
+      db.tenant(caller.tenantId, (q) => insertRow(q, clients, caller.tenantId, { id: newId('client'), ...body })),
 
-    async update(tenantId: string, id: string, patch: Record<string, unknown>): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => updateRow(q, clients, tenantId, id, patch));
+    async update(caller: Caller, id: string, patch: Record<string, unknown>): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, clients, caller.tenantId, id, patch));
       if (!json) throw new NotFoundError('Client');
       return json;
     },
 
-    async remove(tenantId: string, id: string): Promise<string> {
-      return db.tenantTx(tenantId, async (q) => {
-        const inUse = await countProjects(q, tenantId, id);
+    async remove(caller: Caller, id: string): Promise<string> {
+      return db.tenantTx(caller.tenantId, async (q) => {
+        const inUse = await countProjects(q, caller.tenantId, id);
         if (inUse > 0) {
           throw new ConflictError(`Client has ${inUse} project(s); delete or reassign them first`, [
             { field: 'id', message: `referenced by ${inUse} project(s)` },
           ]);
         }
-        const json = await deleteRow(q, clients, tenantId, id).catch((err: { code?: string }) => {
+        const json = await deleteRow(q, clients, caller.tenantId, id).catch((err: { code?: string }) => {
           // A project was added to this client while we looked.
           if (err.code === '23503') throw new ConflictError('Client has projects; delete or reassign them first');
           throw err;

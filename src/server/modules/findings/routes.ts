@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
-import { principalOf } from '../../plugins/auth.js';
+import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/crud.js';
 import { Finding, FindingCreate, FindingListQuery, FindingUpdate } from './schemas.js';
@@ -17,38 +17,38 @@ export const findingsModule: Module = {
     app.get('/findings', {
       schema: { operationId: 'listFindings', tags, summary: 'List findings', ...list },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(principalOf(req).tenantId, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
 
     app.get('/projects/:id/findings', {
       schema: { operationId: 'listProjectFindings', tags: ['Projects', ...tags], summary: "List a project's findings", params: IdParams, ...list },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfProject(principalOf(req).tenantId, req.params.id, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.listOfProject(callerOf(req), req.params.id, req.query)));
 
     app.get('/assets/:id/findings', {
       schema: { operationId: 'listAssetFindings', tags: ['Assets', ...tags], summary: 'List the findings affecting an asset', params: IdParams, ...list },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfAsset(principalOf(req).tenantId, req.params.id, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.listOfAsset(callerOf(req), req.params.id, req.query)));
 
     app.get('/findings/:id', {
       schema: { operationId: 'getFinding', tags, summary: 'Get a finding', params: IdParams, response: { 200: Envelope(Finding), ...errorResponses } },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendData(reply, await service.get(principalOf(req).tenantId, req.params.id)));
+    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
 
     app.post('/findings', {
       schema: { operationId: 'createFinding', tags, summary: 'Create a finding', body: FindingCreate, response: { 201: Envelope(Finding), ...errorResponses } },
       config: { scope: 'findings:write' },
-    }, async (req, reply) => sendData(reply, await service.create(principalOf(req).tenantId, req.body), 201));
+    }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
 
     app.put('/findings/:id', {
       schema: { operationId: 'updateFinding', tags, summary: 'Update a finding (only the fields sent)', params: IdParams, body: FindingUpdate, response: { 200: Envelope(Finding), ...errorResponses } },
       config: { scope: 'findings:write' },
-    }, async (req, reply) => sendData(reply, await service.update(principalOf(req).tenantId, req.params.id, req.body)));
+    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body)));
 
     app.delete('/findings/:id', {
       schema: { operationId: 'deleteFinding', tags, summary: 'Delete a finding', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
       config: { scope: 'findings:write' },
     }, async (req, reply) => {
-      await service.remove(principalOf(req).tenantId, req.params.id);
+      await service.remove(callerOf(req), req.params.id);
       return reply.code(204).send(null);
     });
   },

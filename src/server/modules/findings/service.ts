@@ -39,57 +39,59 @@ async function setAssets(q: Queryable, tenantId: string, findingId: string, proj
   }
 }
 
+import type { Caller } from '../../lib/caller.js';
+
 export function createFindingService({ db }: { db: Database }) {
   return {
-    list: (tenantId: string, query: ListQuery) => db.tenant(tenantId, (q) => listRows(q, findings, tenantId, query)),
+    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, findings, caller.tenantId, query)),
 
-    listOfProject: (tenantId: string, projectId: string, query: ListQuery) =>
-      db.tenant(tenantId, async (q) => {
-        if (!(await exists(q, 'projects', tenantId, projectId))) throw new NotFoundError('Project');
-        return listRows(q, findings, tenantId, query, { project_id: projectId });
+    listOfProject: (caller: Caller, projectId: string, query: ListQuery) =>
+      db.tenant(caller.tenantId, async (q) => {
+        if (!(await exists(q, 'projects', caller.tenantId, projectId))) throw new NotFoundError('Project');
+        return listRows(q, findings, caller.tenantId, query, { project_id: projectId });
       }),
 
-    listOfAsset: (tenantId: string, assetId: string, query: ListQuery) =>
-      db.tenant(tenantId, async (q) => {
-        if (!(await exists(q, 'assets', tenantId, assetId))) throw new NotFoundError('Asset');
-        return listRows(q, findings, tenantId, { ...query, asset_id: assetId });
+    listOfAsset: (caller: Caller, assetId: string, query: ListQuery) =>
+      db.tenant(caller.tenantId, async (q) => {
+        if (!(await exists(q, 'assets', caller.tenantId, assetId))) throw new NotFoundError('Asset');
+        return listRows(q, findings, caller.tenantId, { ...query, asset_id: assetId });
       }),
 
-    async get(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => getRow(q, findings, tenantId, id));
+    async get(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => getRow(q, findings, caller.tenantId, id));
       if (!json) throw new NotFoundError('Finding');
       return json;
     },
 
-    async create(tenantId: string, body: FindingFields & { project_id: string }): Promise<string> {
+    async create(caller: Caller, body: FindingFields & { project_id: string }): Promise<string> {
       const row = { id: newId('find'), ...withCvss(body, true) };
       const assetIds = body.asset_ids ?? [];
       const work =
         assetIds.length === 0
-          ? db.tenant(tenantId, (q) => insertRow(q, findings, tenantId, row))
-          : db.tenantTx(tenantId, async (q) => {
-              await insertRow(q, findings, tenantId, row);
-              await setAssets(q, tenantId, row.id, body.project_id, assetIds);
-              return (await getRow(q, findings, tenantId, row.id))!;
+          ? db.tenant(caller.tenantId, (q) => insertRow(q, findings, caller.tenantId, row))
+          : db.tenantTx(caller.tenantId, async (q) => {
+              await insertRow(q, findings, caller.tenantId, row);
+              await setAssets(q, caller.tenantId, row.id, body.project_id, assetIds);
+              return (await getRow(q, findings, caller.tenantId, row.id))!;
             });
       return work.catch((err) => rethrowReference(err, FINDING_REFERENCES));
     },
 
-    async update(tenantId: string, id: string, patch: FindingFields): Promise<string> {
+    async update(caller: Caller, id: string, patch: FindingFields): Promise<string> {
       const row = withCvss(patch, false);
-      const json = await db.tenantTx(tenantId, async (q) => {
-        const projectId = await projectOf(q, tenantId, id);
+      const json = await db.tenantTx(caller.tenantId, async (q) => {
+        const projectId = await projectOf(q, caller.tenantId, id);
         if (projectId === undefined) return undefined;
-        if (patch.asset_ids) await setAssets(q, tenantId, id, projectId, patch.asset_ids);
+        if (patch.asset_ids) await setAssets(q, caller.tenantId, id, projectId, patch.asset_ids);
         // With only asset_ids sent, row is empty and this still marks the finding updated.
-        return updateRow(q, findings, tenantId, id, row);
+        return updateRow(q, findings, caller.tenantId, id, row);
       });
       if (!json) throw new NotFoundError('Finding');
       return json;
     },
 
-    async remove(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => deleteRow(q, findings, tenantId, id));
+    async remove(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id));
       if (!json) throw new NotFoundError('Finding');
       return json;
     },

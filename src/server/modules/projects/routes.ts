@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
-import { principalOf } from '../../plugins/auth.js';
+import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/crud.js';
 import { Project, ProjectCreate, ProjectListQuery, ProjectUpdate } from './schemas.js';
@@ -16,33 +16,33 @@ export const projectsModule: Module = {
     app.get('/projects', {
       schema: { operationId: 'listProjects', tags, summary: 'List projects', querystring: ProjectListQuery, response: { 200: ListEnvelope(Project), ...errorResponses } },
       config: { scope: 'projects:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(principalOf(req).tenantId, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
 
     app.get('/clients/:id/projects', {
       schema: { operationId: 'listClientProjects', tags: ['Clients', ...tags], summary: "List a client's projects", params: IdParams, querystring: ProjectListQuery, response: { 200: ListEnvelope(Project), ...errorResponses } },
       config: { scope: 'projects:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfClient(principalOf(req).tenantId, req.params.id, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.listOfClient(callerOf(req), req.params.id, req.query)));
 
     app.get('/projects/:id', {
       schema: { operationId: 'getProject', tags, summary: 'Get a project', params: IdParams, response: { 200: Envelope(Project), ...errorResponses } },
       config: { scope: 'projects:read' },
-    }, async (req, reply) => sendData(reply, await service.get(principalOf(req).tenantId, req.params.id)));
+    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
 
     app.post('/projects', {
       schema: { operationId: 'createProject', tags, summary: 'Create a project', body: ProjectCreate, response: { 201: Envelope(Project), ...errorResponses } },
       config: { scope: 'projects:write' },
-    }, async (req, reply) => sendData(reply, await service.create(principalOf(req).tenantId, req.body), 201));
+    }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
 
     app.put('/projects/:id', {
       schema: { operationId: 'updateProject', tags, summary: 'Update a project (only the fields sent)', params: IdParams, body: ProjectUpdate, response: { 200: Envelope(Project), ...errorResponses } },
       config: { scope: 'projects:write' },
-    }, async (req, reply) => sendData(reply, await service.update(principalOf(req).tenantId, req.params.id, req.body)));
+    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body)));
 
     app.delete('/projects/:id', {
       schema: { operationId: 'deleteProject', tags, summary: 'Delete a project with its findings and assets', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
       config: { scope: 'projects:write' },
     }, async (req, reply) => {
-      await service.remove(principalOf(req).tenantId, req.params.id);
+      await service.remove(callerOf(req), req.params.id);
       return reply.code(204).send(null);
     });
   },

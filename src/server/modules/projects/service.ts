@@ -13,33 +13,35 @@ function checkDates(start: string | null | undefined, end: string | null | undef
   if (start && end && end < start) throw new ValidationError([{ field: 'end_date', message: 'must not be before start_date' }]);
 }
 
+import type { Caller } from '../../lib/caller.js';
+
 export function createProjectService({ db }: { db: Database }) {
   return {
-    list: (tenantId: string, query: ListQuery) => db.tenant(tenantId, (q) => listRows(q, projects, tenantId, query)),
+    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, projects, caller.tenantId, query)),
 
-    listOfClient: (tenantId: string, clientId: string, query: ListQuery) =>
-      db.tenant(tenantId, async (q) => {
-        if (!(await exists(q, 'clients', tenantId, clientId))) throw new NotFoundError('Client');
-        return listRows(q, projects, tenantId, query, { client_id: clientId });
+    listOfClient: (caller: Caller, clientId: string, query: ListQuery) =>
+      db.tenant(caller.tenantId, async (q) => {
+        if (!(await exists(q, 'clients', caller.tenantId, clientId))) throw new NotFoundError('Client');
+        return listRows(q, projects, caller.tenantId, query, { client_id: clientId });
       }),
 
-    async get(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => getRow(q, projects, tenantId, id));
+    async get(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => getRow(q, projects, caller.tenantId, id));
       if (!json) throw new NotFoundError('Project');
       return json;
     },
 
-    create(tenantId: string, body: ProjectFields): Promise<string> {
+    create(caller: Caller, body: ProjectFields): Promise<string> {
       checkDates(body.start_date, body.end_date);
       return db
-        .tenant(tenantId, (q) => insertRow(q, projects, tenantId, { id: newId('proj'), ...body }))
+        .tenant(caller.tenantId, (q) => insertRow(q, projects, caller.tenantId, { id: newId('proj'), ...body }))
         .catch((err) => rethrowReference(err, PROJECT_REFERENCES));
     },
 
-    async update(tenantId: string, id: string, patch: ProjectFields): Promise<string> {
+    async update(caller: Caller, id: string, patch: ProjectFields): Promise<string> {
       const json = await db
-        .tenantTx(tenantId, async (q) => {
-          const json = await updateRow(q, projects, tenantId, id, patch);
+        .tenantTx(caller.tenantId, async (q) => {
+          const json = await updateRow(q, projects, caller.tenantId, id, patch);
           if (json) {
             const { start_date, end_date } = JSON.parse(json) as ProjectFields;
             checkDates(start_date, end_date);
@@ -52,11 +54,11 @@ export function createProjectService({ db }: { db: Database }) {
     },
 
     /** Deletes the project with its findings and assets. */
-    async remove(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenantTx(tenantId, async (q) => {
-        const json = await deleteRow(q, projects, tenantId, id);
+    async remove(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenantTx(caller.tenantId, async (q) => {
+        const json = await deleteRow(q, projects, caller.tenantId, id);
         // The cascade to findings left zeroed counters behind.
-        await q.query('DELETE FROM finding_counts WHERE tenant_id = $1 AND project_id = $2', [tenantId, id]);
+        await q.query('DELETE FROM finding_counts WHERE tenant_id = $1 AND project_id = $2', [caller.tenantId, id]);
         return json;
       });
       if (!json) throw new NotFoundError('Project');

@@ -1,5 +1,5 @@
 import type { Module } from '../../types.js';
-import { principalOf } from '../../plugins/auth.js';
+import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/crud.js';
 import { User, UserListQuery } from './schemas.js';
@@ -15,11 +15,11 @@ export const usersModule: Module = {
     app.get('/users', {
       schema: { operationId: 'listUsers', tags, summary: 'List users', querystring: UserListQuery, response: { 200: ListEnvelope(User), ...errorResponses } },
       config: { scope: 'users:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(principalOf(req).tenantId, req.query)));
+    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
 
     app.get('/users/:id', {
       schema: { operationId: 'getUser', tags, summary: 'Get a user', params: IdParams, response: { 200: Envelope(User), ...errorResponses } },
       config: { scope: 'users:read' },
-    }, async (req, reply) => sendData(reply, await service.get(principalOf(req).tenantId, req.params.id)));
+    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
   },
 };

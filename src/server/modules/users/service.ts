@@ -6,12 +6,14 @@ import { users } from './repo.js';
 
 export type UserService = ReturnType<typeof createUserService>;
 
+import type { Caller } from '../../lib/caller.js';
+
 export function createUserService({ db }: { db: Database }) {
   return {
-    list: (tenantId: string, query: ListQuery) => db.tenant(tenantId, (q) => listRows(q, users, tenantId, query)),
+    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, users, caller.tenantId, query)),
 
-    async get(tenantId: string, id: string): Promise<string> {
-      const json = await db.tenant(tenantId, (q) => getRow(q, users, tenantId, id));
+    async get(caller: Caller, id: string): Promise<string> {
+      const json = await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id));
       if (!json) throw new NotFoundError('User');
       return json;
     },
