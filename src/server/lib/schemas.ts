@@ -1,6 +1,9 @@
 import { Type, type Static, type TSchema, type TProperties, type TUnsafe } from 'typebox';
 import { DEFAULT_LIMIT, MAX_LIMIT } from './list.js';
 
+/** Far beyond any real list, and keeps OFFSET inside bigint. */
+export const MAX_PAGE = 1_000_000;
+
 /** Schema pieces every module shares: envelopes, ids, list parameters, nullable fields. */
 
 export function StringEnum<const T extends readonly string[]>(values: T, opts: Record<string, unknown> = {}) {
@@ -49,7 +52,7 @@ export function ListEnvelope<T extends TSchema>(item: T) {
 export function ListQuerySchema<P extends TProperties>(sorts: readonly string[], filters: P) {
   return Type.Object(
     {
-      page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+      page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
       sort: Type.Optional(StringEnum(sorts, { default: sorts[0] })),
       order: Type.Optional(StringEnum(['asc', 'desc'] as const, { default: 'desc' })),

@@ -57,7 +57,8 @@ function send(reply: FastifyReply, status: number, code: string, message: string
 export function registerErrorHandling(app: FastifyInstance) {
   // JSON bodies: an empty body is "no body" (clients send Content-Type on GET and DELETE too);
   // __proto__ and constructor keys are refused.
-  app.removeContentTypeParser('application/json');
+  // Only JSON is accepted: anything else (Fastify's default text/plain included) is a 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
@@ -92,11 +93,12 @@ export function registerErrorHandling(app: FastifyInstance) {
         return send(reply, 409, 'CONFLICT', 'A resource with these values already exists');
       case '23503':
       case '23514':
-      case '22P02':
-      case '22007':
-      case '22008':
-      case '22001':
         return send(reply, 400, 'VALIDATION_ERROR', 'Invalid input');
+    }
+    // Class 22 (data exception): a value the database cannot store or compare — a NUL character,
+    // a number out of range, a malformed date — is the client's input, never a server fault.
+    if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+      return send(reply, 400, 'VALIDATION_ERROR', 'Invalid input: a value cannot be stored (e.g. a NUL character or an out-of-range number)');
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -1,0 +1,95 @@
+import { expect } from 'vitest';
+import http from 'node:http';
+import { startServer, type StartOptions, type TestServer, type TestTenant } from '../helpers/server.js';
+import { client, type Client, type Response } from '../helpers/http.js';
+import { newId } from '../../src/server/lib/ids.js';
+
+/** One server with one tenant and an admin client, per test file. */
+export interface Setup {
+  server: TestServer;
+  tenant: TestTenant;
+  api: Client;
+  make: Factories;
+}
+
+export async function setup(opts: StartOptions = {}): Promise<Setup> {
+  const server = await startServer(opts);
+  const tenant = await server.createTenant();
+  const api = client(server.url, tenant.token);
+  return { server, tenant, api, make: factories(api, server, tenant) };
+}
+
+type Obj = Record<string, any>;
+
+let seq = 0;
+const n = () => ++seq;
+
+/** Creates objects through the API (users directly in the database), each with overridable fields. */
+export function factories(api: Client, server: TestServer, tenant: TestTenant) {
+  const created = async (res: Response): Promise<Obj> => {
+    expect(res.status, res.text).toBe(201);
+    return res.body.data as Obj;
+  };
+  return {
+    client: async (overrides: Obj = {}) => created(await api.post('/clients', { name: `Client ${n()}`, ...overrides })),
+    project: async (overrides: Obj = {}) => created(await api.post('/projects', { name: `Project ${n()}`, ...overrides })),
+    finding: async (projectId: string, overrides: Obj = {}) =>
+      created(await api.post('/findings', { project_id: projectId, title: `Finding ${n()}`, ...overrides })),
+    asset: async (projectId: string, overrides: Obj = {}) =>
+      created(await api.post('/assets', { project_id: projectId, name: `host-${n()}.example.com`, type: 'host', ...overrides })),
+    /** Users arrive with the identity work; until then they are inserted directly. */
+    user: async (overrides: Obj = {}) => {
+      const row = { id: newId('user'), email: `user${n()}@example.com`, name: `User ${n()}`, role: 'tester', active: true, ...overrides };
+      await server.db.tenant(tenant.id, (q) =>
+        q.query('INSERT INTO users (tenant_id, id, email, name, role, active) VALUES ($1, $2, $3, $4, $5, $6)', [
+          tenant.id, row.id, row.email, row.name, row.role, row.active,
+        ]),
+      );
+      return row;
+    },
+  };
+}
+export type Factories = ReturnType<typeof factories>;
+
+/** Asserts the error envelope; with `fields`, each must appear in `details`. */
+export function expectError(res: Response, status: number, code: string, fields: string[] = []) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.body?.success, res.text).toBe(false);
+  expect(res.body.error.code, res.text).toBe(code);
+  expect(typeof res.body.error.message).toBe('string');
+  const got = (res.body.error.details ?? []).map((d: { field: string }) => d.field);
+  for (const f of fields) expect(got, `${f} in ${res.text}`).toContain(f);
+}
+
+export const CVSS31_CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'; // 9.8
+export const CVSS31_MEDIUM = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N'; // 6.1
+export const CVSS40_CRITICAL = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N'; // 9.3
+export const CVSS40_MEDIUM = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N'; // 6.9
+
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A request over node:http, for what fetch refuses to send (a GET with a body, odd headers). */
+export function rawRequest(
+  url: string,
+  opts: { method: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method, headers: opts.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        let body: any;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = text;
+        }
+        resolve({ status: res.statusCode!, headers: res.headers, text, body });
+      });
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
