@@ -20,6 +20,8 @@ export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 export const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+/** A web link: http(s) only, so a stored `javascript:` URL can never end up in a page as a link. */
+export const WebUrl = Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$', maxLength: 2000 });
 export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
-import { Nullable, Timestamp, ListQuerySchema, FilterString } from '../../lib/schemas.js';
+import { Nullable, Timestamp, ListQuerySchema, FilterString, WebUrl } from '../../lib/schemas.js';
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   contact_name: Nullable(Type.String({ maxLength: 200 })),
   contact_email: Nullable(Type.String({ format: 'email', maxLength: 320 })),
-  website: Nullable(Type.String({ format: 'uri', maxLength: 2000 })),
+  website: Nullable(WebUrl),
   notes: Nullable(Type.String({ maxLength: 20000 })),
 };
 

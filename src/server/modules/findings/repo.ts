@@ -2,7 +2,10 @@ import type { Queryable } from '../../../db/driver.js';
 import { after, before, equals, hasTags, oneOf, Params, splitList, type Filter, type ListSpec } from '../../lib/list.js';
 import { FINDING_STATUSES, SEVERITIES } from './schemas.js';
 
-const fulltext: Filter = (value, p, a) => `${a}.search @@ websearch_to_tsquery('english', ${p.add(value)})`;
+// The GIN lookup goes through finding_search_ids (see 0001_init.sql): under RLS a plain `@@` here
+// would scan every finding of the tenant.
+const fulltext: Filter = (value, p, a) =>
+  `${a}.id IN (SELECT finding_search_ids(websearch_to_tsquery('english', ${p.add(value)})))`;
 const affectsAsset: Filter = (value, p, a) =>
   `EXISTS (SELECT 1 FROM finding_assets fa WHERE fa.tenant_id = ${a}.tenant_id AND fa.finding_id = ${a}.id AND fa.asset_id = ${p.add(value)})`;
 
@@ -46,7 +49,10 @@ export const findings: ListSpec = {
     const where = [`fc.tenant_id = ${tenantParam}`];
     if (used.severity) where.push(`fc.severity = ANY(${p.add(splitList(used.severity))})`);
     if (used.status) where.push(`fc.status = ANY(${p.add(splitList(used.status))})`);
-    if (used.project_id) where.push(`fc.project_id = ${p.add(used.project_id)}`);
+    // A project from the path and one from the query may differ (then nothing matches): both apply.
+    for (const projectId of new Set([active.project_id, fixed.project_id])) {
+      if (projectId) where.push(`fc.project_id = ${p.add(projectId)}`);
+    }
     return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
   },
 };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, WebUrl } from '../../lib/schemas.js';
 
 export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'] as const;
 export const FINDING_STATUSES = ['Open', 'Confirmed', 'Remediated', 'Verified', 'Accepted Risk', 'False Positive'] as const;
@@ -13,7 +13,7 @@ const fields = {
   impact: longText,
   remediation: longText,
   steps_to_reproduce: longText,
-  references: Type.Array(Type.String({ format: 'uri', maxLength: 2000 }), { maxItems: 100 }),
+  references: Type.Array(WebUrl, { maxItems: 100 }),
   cwe: Nullable(Type.String({ pattern: '^CWE-[1-9][0-9]{0,5}$', description: 'e.g. CWE-89' })),
   cve: Type.Array(Type.String({ pattern: '^CVE-[0-9]{4}-[0-9]{4,}$' }), { maxItems: 100, uniqueItems: true }),
   cvss_vector: Nullable(Type.String({ maxLength: 300, description: 'CVSS 3.1 or 4.0 vector; the server computes cvss_score' })),
