@@ -140,8 +140,13 @@ export function parseIsoDate(field: string, value: string): Date {
   throw new ValidationError([{ field, message: 'must be an ISO 8601 date or date-time, e.g. 2024-01-15 or 2024-01-15T10:30:00Z' }]);
 }
 
+/**
+ * Strictly after, as the client sees times: the API shows milliseconds (truncated) while the
+ * database keeps microseconds, so `created_after=<an object's created_at>` must not return that
+ * object again. "Truncated value > t" is "value >= t + 1 ms".
+ */
 export function after(field: string, column: string): Filter {
-  return (value, p, a) => `${a}.${column} > ${p.add(parseIsoDate(field, value).toISOString())}`;
+  return (value, p, a) => `${a}.${column} >= ${p.add(new Date(parseIsoDate(field, value).getTime() + 1).toISOString())}`;
 }
 
 export function before(field: string, column: string): Filter {
