@@ -8,8 +8,11 @@ import type { Config } from './config.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerOpenApi } from './plugins/openapi.js';
-import { createRateLimiter, type RateLimitStore } from './plugins/rate-limit.js';
-import { createTokenService } from './modules/tokens/service.js';
+import { createFailureThrottle, createRateLimiter, MemoryRateLimitStore, type RateLimitStore } from './plugins/rate-limit.js';
+import { RedisRateLimitStore } from './plugins/rate-limit-redis.js';
+import { createTokenService, type Principal } from './modules/tokens/service.js';
+import { createKeyStore } from './lib/jwt.js';
+import { connectRedis, createRevocationBus } from './lib/redis.js';
 import { modules } from './modules/index.js';
 import type { App, AppContext } from './types.js';
 import { VERSION } from './version.js';
@@ -21,6 +24,8 @@ export interface AppDeps {
   secret: string;
   logger?: FastifyServerOptions['logger'];
   rateLimitStore?: RateLimitStore;
+  /** Benchmarks only: see AuthDeps.benchBypass in plugins/auth.ts. Never set by main.ts. */
+  benchAuthBypass?: Principal;
 }
 
 /** Headers and fields that carry secrets: never logged. */
@@ -60,8 +65,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
   });
 
-  const tokens = createTokenService({ db, secret: deps.secret });
-  const ctx: AppContext = { config, db, tokens, version: VERSION };
+  const keys = createKeyStore({ db, secret: deps.secret });
+  const tokens = createTokenService({ db, secret: deps.secret, keys });
+  // With REDIS_URL, rate-limit counters and revocations are shared by every instance.
+  let store = deps.rateLimitStore;
+  if (config.redisUrl) {
+    const redis = connectRedis(config.redisUrl);
+    const bus = createRevocationBus({
+      url: config.redisUrl,
+      channel: `${config.redisPrefix}revocations`,
+      publisher: redis,
+      log: app.log,
+      onMessage: (m) => tokens.forgetLocal(m),
+    });
+    tokens.setBus(bus);
+    store ??= new RedisRateLimitStore(redis, config.redisPrefix, app.log);
+    app.addHook('onClose', async () => {
+      await bus.close();
+      redis.disconnect();
+    });
+  }
+  store ??= new MemoryRateLimitStore();
+  const loginThrottle = createFailureThrottle({ store, windowSeconds: config.loginWindowSeconds });
+  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle };
   app.decorate('ctx', ctx);
 
   registerErrorHandling(app);
@@ -69,9 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const limiter = createRateLimiter({
     perMinute: config.rateLimitPerMinute,
     perHour: config.rateLimitPerHour,
-    store: deps.rateLimitStore,
+    store,
   });
-  registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain });
+  registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, benchBypass: deps.benchAuthBypass });
 
   await app.register(
     async (api) => {

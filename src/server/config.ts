@@ -15,6 +15,12 @@ export interface Config {
   logLevel: string;
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
+  /** Prefix of every Redis key and channel (several deployments or test runs can share a Redis). */
+  redisPrefix: string;
+  /** Failed logins allowed per account, and per client IP, in each login window. */
+  loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -82,5 +88,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     rateLimitPerMinute: intSetting(env, 'NEURO_RATE_LIMIT_PER_MINUTE', 1000, 1, 100_000_000),
     rateLimitPerHour: intSetting(env, 'NEURO_RATE_LIMIT_PER_HOUR', 10_000, 1, 100_000_000),
+    redisPrefix: env.NEURO_REDIS_PREFIX || 'neuro:',
+    loginMaxFailures: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
+    loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
+    loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
   };
 }

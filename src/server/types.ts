@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/driver.js';
 import type { Config } from './config.js';
 import type { TokenService } from './modules/tokens/service.js';
+import type { KeyStore } from './lib/jwt.js';
+import type { FailureThrottle } from './plugins/rate-limit.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -18,6 +20,12 @@ export interface AppContext {
   db: Database;
   tokens: TokenService;
   version: string;
+  /** The server secret: key of token hashes, CSRF tokens and sealed secrets. */
+  secret: string;
+  /** JWT signing keys (access tokens of login sessions). */
+  keys: KeyStore;
+  /** Failed-login counters per account and per IP. */
+  loginThrottle: FailureThrottle;
 }
 
 /** A feature module: registers its routes (under /api/v1) and builds its own services. */

@@ -31,6 +31,10 @@ export interface TestServer {
   createTenant(slug?: string): Promise<TestTenant>;
   /** A service token of `role` with `scopes` in the tenant. */
   mintToken(tenant: TestTenant, scopes: Scope[], role?: Role): Promise<string>;
+  /** A user made through the API with the tenant's admin token (password defaults to a strong one). */
+  createUser(tenant: TestTenant, opts?: { role?: Role; password?: string; email?: string; name?: string }): Promise<TestUser>;
+  /** Logs a user in (POST /auth/login, with the tenant's slug); returns the token response. */
+  login(tenant: TestTenant, user: Pick<TestUser, 'email' | 'password'>, extra?: Record<string, unknown>): Promise<LoginTokens>;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,20 @@ export interface TestTenant {
   slug: string;
   /** The tenant's admin token. */
   token: string;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  role: Role;
+}
+
+export interface LoginTokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
 }
 
 export interface StartOptions {
@@ -77,6 +95,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     LOG_LEVEL: 'info',
     NEURO_RATE_LIMIT_PER_MINUTE: '100000',
     NEURO_RATE_LIMIT_PER_HOUR: '1000000',
+    NEURO_LOGIN_MAX_FAILURES_PER_IP: '100000',
+    // Test files share one Redis (when REDIS_URL is set): each server counts under its own keys.
+    NEURO_REDIS_PREFIX: `neuro-test-${randomBytes(6).toString('hex')}:`,
     ...opts.env,
   });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -114,6 +135,31 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       );
       const t = await tokens.createServiceToken(tenant.id, { serviceAccountId: saId, name: 'test token', scopes });
       return t.token;
+    },
+    async createUser(tenant, o = {}) {
+      const user = {
+        email: o.email ?? `u-${randomBytes(5).toString('hex')}@example.com`,
+        password: o.password ?? `pw-${randomBytes(12).toString('hex')}`,
+        role: o.role ?? 'admin',
+      };
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: user.email, name: o.name ?? 'Test User', role: user.role, password: user.password }),
+      });
+      const body = (await res.json()) as { data: { id: string } };
+      if (res.status !== 201) throw new Error(`createUser: ${res.status} ${JSON.stringify(body)}`);
+      return { ...user, id: body.data.id };
+    },
+    async login(tenant, user, extra = {}) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: user.email, password: user.password, tenant: tenant.slug, ...extra }),
+      });
+      const body = (await res.json()) as LoginTokens;
+      if (res.status !== 200) throw new Error(`login: ${res.status} ${JSON.stringify(body)}`);
+      return body;
     },
     async close() {
       await app.close();

@@ -5,6 +5,10 @@ import { projectsModule } from './projects/routes.js';
 import { findingsModule } from './findings/routes.js';
 import { assetsModule } from './assets/routes.js';
 import { usersModule } from './users/routes.js';
+import { authModule } from './auth/routes.js';
+import { apiKeysModule } from './api-keys/routes.js';
+import { serviceAccountsModule } from './service-accounts/routes.js';
+import { auditModule } from './audit/routes.js';
 
 /** Every feature module, in the order their routes and OpenAPI tags appear. Add new ones here. */
-export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule];
+export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule, apiKeysModule, serviceAccountsModule, auditModule];

@@ -1,17 +1,28 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
+import { SESSION_COOKIE, passesCsrf, readCookies } from '../lib/cookies.js';
 import type { Principal, TokenService } from '../modules/tokens/service.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
+
+/**
+ * What an authenticated route without a scope needs of its caller: `any` credential, a `user`
+ * (a login or a personal token), or a `session` (a login: JWT or cookie, not an API token).
+ */
+export type PrincipalRequirement = 'any' | 'user' | 'session';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs; `public` routes need no credential. */
     scope?: Scope;
     public?: boolean;
+    /** For the caller's own resources (`/user/…`): no scope, but this kind of principal. */
+    principal?: PrincipalRequirement;
   }
   interface FastifyRequest {
     principal: Principal;
+    /** True when the credential came from the session cookie rather than a header. */
+    viaCookie: boolean;
   }
 }
 
@@ -20,7 +31,7 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-function presentedCredential(request: FastifyRequest): string | undefined {
+function presentedCredential(request: FastifyRequest): { credential?: string; viaCookie: boolean } {
   const header = request.headers.authorization;
   const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (header && !bearer) throw new UnauthorizedError();
@@ -31,7 +42,10 @@ function presentedCredential(request: FastifyRequest): string | undefined {
       { field: 'X-API-Key', message: 'differs from the Authorization bearer token' },
     ]);
   }
-  return bearer || key || undefined;
+  if (bearer || key) return { credential: bearer || key, viaCookie: false };
+  if (!request.headers.cookie) return { viaCookie: false };
+  const cookie = readCookies(request)[SESSION_COOKIE];
+  return cookie ? { credential: cookie, viaCookie: true } : { viaCookie: false };
 }
 
 /** `acme.localhost` with base domain `localhost` → `acme`; a host without a tenant part → null. */
@@ -41,20 +55,58 @@ export function tenantFromHost(hostname: string, baseDomain: string): string | n
   return host.endsWith(suffix) && host.length > suffix.length ? host.slice(0, -suffix.length) : null;
 }
 
+export interface RouteAccess {
+  method: string;
+  url: string;
+  scope?: Scope;
+  public?: boolean;
+  principal?: PrincipalRequirement;
+}
+
+export interface AuthDeps {
+  tokens: Pick<TokenService, 'verify'>;
+  limiter: RateLimiter;
+  baseDomain: string;
+  /** Key of the CSRF tokens of cookie sessions. */
+  secret: string;
+  /**
+   * Benchmarks only (bench/auth-overhead.ts builds its own app with it; main.ts never does):
+   * requests carrying `x-bench-no-auth: 1` act as this principal without any credential check,
+   * to measure what authentication costs.
+   */
+  benchBypass?: Principal;
+}
+
 /**
- * The one credential check: credential → principal, the tenant host, the rate limit, then the
- * route's scope against both the credential's scopes and its owner's role.
+ * The one credential check: credential → principal, the tenant host, the rate limit, CSRF for
+ * cookie sessions, then the route's scope against both the credential's scopes and its owner's role.
  */
-export function registerAuth(
-  app: FastifyInstance,
-  deps: { tokens: Pick<TokenService, 'verify'>; limiter: RateLimiter; baseDomain: string },
-) {
+export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('viaCookie', false);
+
+  // Every route and what it requires, for the role × scope tests and the documentation.
+  const routes: RouteAccess[] = [];
+  app.decorate('routeAccess', routes);
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    const config = (r.config ?? {}) as { scope?: Scope; public?: boolean; principal?: PrincipalRequirement };
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url: r.url, scope: config.scope, public: config.public, principal: config.principal });
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.is404) return;
     const config = request.routeOptions.config;
-    const credential = presentedCredential(request);
+    if (deps.benchBypass && request.headers['x-bench-no-auth'] === '1') {
+      const limit = await deps.limiter.hit(`ip:${request.ip}`);
+      reply.headers(rateLimitHeaders(limit));
+      request.principal = deps.benchBypass;
+      return;
+    }
+    const { credential, viaCookie } = presentedCredential(request);
     const verified = credential ? await deps.tokens.verify(credential) : undefined;
     const principal = verified?.ok ? verified.principal : undefined;
 
@@ -74,13 +126,33 @@ export function registerAuth(
     if (hostTenant !== null && hostTenant !== principal.tenantSlug) {
       throw new UnauthorizedError('Invalid or missing authentication token', 'INVALID_TOKEN');
     }
+    if (viaCookie && !passesCsrf(request, deps.secret, principal.credentialId)) {
+      throw new ForbiddenError('CSRF check failed: send the X-CSRF-Token header from the same origin', 'FORBIDDEN');
+    }
     request.principal = principal;
+    request.viaCookie = viaCookie;
 
     const scope = config.scope;
-    if (!scope) throw new Error(`route ${request.routeOptions.url} declares no scope`);
+    if (!scope) {
+      const need = config.principal;
+      if (!need) throw new Error(`route ${request.routeOptions.url} declares no scope`);
+      if (need === 'user' && !principal.userId) {
+        throw new ForbiddenError('This endpoint is for users; a service account has no user account', 'FORBIDDEN');
+      }
+      if (need === 'session' && principal.kind !== 'session') {
+        throw new ForbiddenError('This needs a signed-in session (log in with /auth/login), not an API token', 'FORBIDDEN');
+      }
+      return;
+    }
     if (!grants(principal.scopes, scope)) throw new ForbiddenError();
     if (!roleAllows(principal.role, scope)) {
       throw new ForbiddenError('Your role does not permit this action', 'PERMISSION_DENIED');
     }
   });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeAccess: RouteAccess[];
+  }
 }

@@ -29,6 +29,10 @@ export interface RateLimitResult {
 export interface RateLimitStore {
   /** Adds one hit to each window and returns the counts after it. */
   increment(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]>;
+  /** The counts of each window without adding a hit. */
+  peek(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]>;
+  /** Sets the windows' counts back to zero (a successful login clears its failures). */
+  reset(key: string, windows: RateLimitWindow[], nowMs: number): Promise<void>;
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
@@ -47,6 +51,17 @@ export class MemoryRateLimitStore implements RateLimitStore {
       }
       return ++c.count;
     });
+  }
+
+  async peek(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]> {
+    return windows.map((w) => {
+      const c = this.counters.get(`${w.name}:${key}`);
+      return c && c.start === Math.floor(nowMs / 1000 / w.seconds) * w.seconds ? c.count : 0;
+    });
+  }
+
+  async reset(key: string, windows: RateLimitWindow[], _nowMs?: number): Promise<void> {
+    for (const w of windows) this.counters.delete(`${w.name}:${key}`);
   }
 
   private sweep(nowMs: number, windows: RateLimitWindow[]) {
@@ -81,6 +96,36 @@ export function createRateLimiter(opts: { perMinute: number; perHour: number; st
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/**
+ * Failed logins per key (an account, an IP) in a fixed window: `check` before the attempt answers
+ * how long to wait when the key is over its limit, `fail` counts a failure, `clear` forgets them.
+ */
+export function createFailureThrottle(opts: { store: RateLimitStore; windowSeconds: number }) {
+  const windowOf = (limit: number): RateLimitWindow[] => [{ name: 'login', limit, seconds: opts.windowSeconds }];
+  const retryAfter = (nowMs: number) => {
+    const nowS = nowMs / 1000;
+    return Math.max(1, Math.ceil(Math.floor(nowS / opts.windowSeconds) * opts.windowSeconds + opts.windowSeconds - nowS));
+  };
+  return {
+    /** Seconds to wait, or 0 when another attempt is allowed. */
+    async check(keys: { key: string; limit: number }[], nowMs = Date.now()): Promise<number> {
+      for (const k of keys) {
+        const [count] = await opts.store.peek(`fail:${k.key}`, windowOf(k.limit), nowMs);
+        if (count! >= k.limit) return retryAfter(nowMs);
+      }
+      return 0;
+    },
+    async fail(keys: { key: string; limit: number }[], nowMs = Date.now()): Promise<void> {
+      for (const k of keys) await opts.store.increment(`fail:${k.key}`, windowOf(k.limit), nowMs);
+    },
+    async clear(key: string, nowMs = Date.now()): Promise<void> {
+      await opts.store.reset(`fail:${key}`, windowOf(1), nowMs);
+    },
+  };
+}
+
+export type FailureThrottle = ReturnType<typeof createFailureThrottle>;
 
 /** X-RateLimit-* (the documents) plus the IETF draft's RateLimit-Policy and RateLimit fields. */
 export function rateLimitHeaders(r: RateLimitResult, nowMs = Date.now()): Record<string, string> {

@@ -1,8 +1,9 @@
+import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/crud.js';
-import { User, UserListQuery } from './schemas.js';
+import { Me, User, UserCreate, UserListQuery, UserUpdate } from './schemas.js';
 import { createUserService } from './service.js';
 
 export const usersModule: Module = {
@@ -11,6 +12,11 @@ export const usersModule: Module = {
   register(app, ctx) {
     const service = createUserService(ctx);
     const tags = ['Users'];
+
+    app.get('/user', {
+      schema: { operationId: 'getCurrentUser', tags, summary: 'Who you are: your user (or service account), tenant and credential', response: { 200: Envelope(Me), ...errorResponses } },
+      config: { principal: 'any' },
+    }, async (req, reply) => reply.send({ success: true as const, data: (await service.me(callerOf(req))) as never }));
 
     app.get('/users', {
       schema: { operationId: 'listUsers', tags, summary: 'List users', querystring: UserListQuery, response: { 200: ListEnvelope(User), ...errorResponses } },
@@ -21,5 +27,26 @@ export const usersModule: Module = {
       schema: { operationId: 'getUser', tags, summary: 'Get a user', params: IdParams, response: { 200: Envelope(User), ...errorResponses } },
       config: { scope: 'users:read' },
     }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
+
+    app.post('/users', {
+      schema: { operationId: 'createUser', tags, summary: 'Create a user', body: UserCreate, response: { 201: Envelope(User), ...errorResponses } },
+      config: { scope: 'users:write' },
+    }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
+
+    app.put('/users/:id', {
+      schema: {
+        operationId: 'updateUser', tags, summary: 'Change a user’s name, role or active state (deactivation ends their sessions and tokens at once)',
+        params: IdParams, body: UserUpdate, response: { 200: Envelope(User), ...errorResponses },
+      },
+      config: { scope: 'users:write' },
+    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body)));
+
+    app.delete('/users/:id', {
+      schema: { operationId: 'deleteUser', tags, summary: 'Deactivate a user: their sessions and tokens stop at once', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      config: { scope: 'users:write' },
+    }, async (req, reply) => {
+      await service.remove(callerOf(req), req.params.id);
+      return reply.code(204).send(null);
+    });
   },
 };

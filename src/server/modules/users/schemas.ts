@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, StringEnum, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
 import { ROLES } from '../../lib/scopes.js';
 
 export const User = Type.Object({
@@ -8,6 +8,7 @@ export const User = Type.Object({
   name: Type.String(),
   role: StringEnum(ROLES),
   active: Type.Boolean(),
+  totp_enabled: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -18,4 +19,38 @@ export const UserListQuery = ListQuerySchema(USER_SORTS, {
   role: FilterString('One or more of admin, manager, tester, viewer (comma-separated)'),
   active: Type.Optional(Type.Boolean()),
   search: FilterString('Case-insensitive match on name or email'),
+});
+
+export const UserCreate = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 320 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: StringEnum(ROLES),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'At least 12 characters, not the email, not a common password' })),
+  },
+  { additionalProperties: false },
+);
+
+export const UserUpdate = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    role: Type.Optional(StringEnum(ROLES)),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** The caller: a user, or the service account behind a service token. */
+export const Me = Type.Object({
+  id: Type.String(),
+  type: StringEnum(['user', 'service_account'] as const),
+  email: Nullable(Type.String()),
+  name: Type.String(),
+  role: StringEnum(ROLES),
+  active: Type.Boolean(),
+  totp_enabled: Type.Boolean(),
+  tenant: Type.Object({ id: Type.String(), slug: Type.String() }),
+  credential: Type.Object({ id: Type.String(), kind: StringEnum(['personal', 'service', 'session'] as const), scopes: Type.Array(Type.String()) }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
 });

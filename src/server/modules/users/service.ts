@@ -1,21 +1,127 @@
-import type { Database } from '../../../db/driver.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { getRow } from '../../lib/crud.js';
+import type { AppContext } from '../../types.js';
+import type { Caller } from '../../lib/caller.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
+import { getRow, insertRow, updateRow } from '../../lib/crud.js';
+import { recordEvent } from '../../lib/events.js';
+import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
+import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
+import * as repo from './repo.js';
 import { users } from './repo.js';
 
 export type UserService = ReturnType<typeof createUserService>;
 
-import type { Caller } from '../../lib/caller.js';
+export interface UserCreateInput {
+  email: string;
+  name: string;
+  role: string;
+  password?: string;
+}
 
-export function createUserService({ db }: { db: Database }) {
+export interface UserUpdateInput {
+  name?: string;
+  role?: string;
+  active?: boolean;
+}
+
+export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'tokens'>) {
+  async function get(caller: Caller, id: string): Promise<string> {
+    const json = await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id));
+    if (!json) throw new NotFoundError('User');
+    return json;
+  }
+
   return {
     list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, users, caller.tenantId, query)),
+    get,
 
-    async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id));
-      if (!json) throw new NotFoundError('User');
-      return json;
+    async create(caller: Caller, input: UserCreateInput): Promise<string> {
+      const email = input.email.trim().toLowerCase();
+      if (input.password !== undefined) checkPasswordPolicy(input.password, email);
+      const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+      try {
+        return await db.tenantTx(caller.tenantId, async (q) => {
+          const json = await insertRow(q, users, caller.tenantId, {
+            id: newId('user'), email, name: input.name, role: input.role, password_hash: passwordHash,
+          });
+          const id = (JSON.parse(json) as { id: string }).id;
+          await recordEvent(q, caller, { type: 'user.created', objectType: 'user', objectId: id, data: json });
+          return json;
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          throw new ConflictError('A user with this email already exists', [{ field: 'email', message: 'is already taken' }]);
+        }
+        throw err;
+      }
+    },
+
+    async update(caller: Caller, id: string, input: UserUpdateInput): Promise<string> {
+      const self = caller.principal?.userId === id;
+      const result = await db.tenantTx(caller.tenantId, async (q) => {
+        const before = await repo.userState(q, caller.tenantId, id, true);
+        if (!before) return undefined;
+        if (self && ((input.role !== undefined && input.role !== before.role) || input.active === false)) {
+          throw new ConflictError('You cannot change your own role or deactivate yourself');
+        }
+        const values: Record<string, unknown> = {};
+        const changes: Record<string, { old: unknown; new: unknown }> = {};
+        for (const key of ['name', 'role', 'active'] as const) {
+          const value = input[key];
+          if (value !== undefined && value !== before[key]) {
+            values[key] = value;
+            changes[key] = { old: before[key], new: value };
+          }
+        }
+        if (Object.keys(values).length === 0) return { json: (await getRow(q, users, caller.tenantId, id))!, revoked: [] as string[], owner: false };
+        const json = (await updateRow(q, users, caller.tenantId, id, values))!;
+        const ev = { objectType: 'user', objectId: id, data: json };
+        await recordEvent(q, caller, { type: 'user.updated', changes, ...ev });
+        if (changes.role) await recordEvent(q, caller, { type: 'user.role_changed', changes: { role: changes.role }, ...ev });
+        let revoked: string[] = [];
+        if (changes.active && input.active === false) {
+          revoked = await repo.revokeAllSessions(q, caller.tenantId, id, 'user_deactivated');
+          await recordEvent(q, caller, { type: 'user.deactivated', ...ev });
+        } else if (changes.active) {
+          await recordEvent(q, caller, { type: 'user.reactivated', ...ev });
+        }
+        return { json, revoked, owner: Boolean(changes.role || changes.active) };
+      });
+      if (!result) throw new NotFoundError('User');
+      // After the commit: the user's cached credentials pick up the new role or stop at once.
+      if (result.owner) tokens.forget(result.revoked, [id]);
+      return result.json;
+    },
+
+    /** Deactivates (users are never deleted: their history stays attributable). */
+    async remove(caller: Caller, id: string): Promise<void> {
+      if (caller.principal?.userId === id) throw new ConflictError('You cannot deactivate yourself');
+      const revoked = await db.tenantTx(caller.tenantId, async (q) => {
+        const before = await repo.userState(q, caller.tenantId, id, true);
+        if (!before) return undefined;
+        const ids = await repo.revokeAllSessions(q, caller.tenantId, id, 'user_deactivated');
+        if (before.active) {
+          const json = (await updateRow(q, users, caller.tenantId, id, { active: false }))!;
+          await recordEvent(q, caller, { type: 'user.deactivated', objectType: 'user', objectId: id, changes: { active: { old: true, new: false } }, data: json });
+        }
+        return ids;
+      });
+      if (!revoked) throw new NotFoundError('User');
+      tokens.forget(revoked, [id]);
+    },
+
+    /** GET /user: the caller, whether a user or a service account. */
+    async me(caller: Caller) {
+      const p = caller.principal!;
+      const tenant = { id: p.tenantId, slug: p.tenantSlug };
+      const credential = { id: p.credentialId, kind: p.kind, scopes: [...p.scopes] };
+      if (p.userId) {
+        const user = JSON.parse(await get(caller, p.userId)) as Record<string, unknown>;
+        return { ...user, type: 'user' as const, tenant, credential };
+      }
+      const sa = await db.tenant(caller.tenantId, (q) => repo.serviceAccountMe(q, caller.tenantId, p.serviceAccountId!));
+      if (!sa) throw new NotFoundError('Service account');
+      return { ...sa, type: 'service_account' as const, email: null, totp_enabled: false, tenant, credential };
     },
   };
 }

@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Redis connections for state several instances share (rate-limit counters, revocation
+ * broadcasts). Commands fail fast while Redis is away (no offline queue) so callers can fail open;
+ * the client keeps reconnecting in the background and is used again as soon as it answers.
+ */
+export function connectRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    connectTimeout: 2000,
+    lazyConnect: false,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', () => undefined); // reported where commands fail; reconnecting is automatic
+  return redis;
+}
+
+export interface Logger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** Revocations published to every instance so their caches forget a credential within a second. */
+export interface RevocationBus {
+  publish(message: RevocationMessage): void;
+  close(): Promise<void>;
+}
+
+export interface RevocationMessage {
+  credentialIds?: string[];
+  ownerIds?: string[];
+}
+
+export function createRevocationBus(opts: {
+  url: string;
+  channel: string;
+  publisher: Redis;
+  log: Logger;
+  onMessage: (m: RevocationMessage) => void;
+}): RevocationBus {
+  const sub = new Redis(opts.url, { retryStrategy: (times) => Math.min(times * 200, 2000), maxRetriesPerRequest: null });
+  let warned = 0;
+  sub.on('error', (err) => {
+    if (Date.now() - warned > 10_000) {
+      warned = Date.now();
+      opts.log.warn({ err: err.message }, 'redis subscriber unavailable; revocations from other instances arrive with the cache lifetime');
+    }
+  });
+  sub.subscribe(opts.channel).catch(() => undefined);
+  sub.on('message', (channel, text) => {
+    if (channel !== opts.channel) return;
+    try {
+      opts.onMessage(JSON.parse(text) as RevocationMessage);
+    } catch {
+      // not ours
+    }
+  });
+  return {
+    publish(message) {
+      opts.publisher.publish(opts.channel, JSON.stringify(message)).catch((err: Error) => {
+        opts.log.warn({ err: err.message }, 'could not publish a revocation to redis');
+      });
+    },
+    async close() {
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Module } from '../../types.js';
+import { callerOf } from '../../lib/caller.js';
+import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
+import { sendPage } from '../../lib/crud.js';
+import { REFRESH_COOKIE, clearSessionCookies, passesCsrf, readCookies, setSessionCookies } from '../../lib/cookies.js';
+import { ForbiddenError, fieldError } from '../../lib/errors.js';
+import { tenantFromHost } from '../../plugins/auth.js';
+import {
+  Jwks, LoginBody, PasswordChange, RefreshBody, Session, SessionListQuery, TokenResponse, TotpDisableBody, TotpDisabled,
+  TotpEnableBody, TotpEnabled, TotpSetup,
+} from './schemas.js';
+import { createAuthService, type RequestMeta, type SessionGrant } from './service.js';
+
+function metaOf(req: FastifyRequest): RequestMeta {
+  return { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: req.id };
+}
+
+const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+export const authModule: Module = {
+  name: 'auth',
+  tag: { name: 'Authentication', description: 'Login, refresh tokens, sessions, two-factor authentication, passwords.' },
+  register(app, ctx) {
+    const service = createAuthService(ctx);
+    const tags = ['Authentication'];
+    const cookies = (req: FastifyRequest, reply: Parameters<typeof setSessionCookies>[1], g: SessionGrant) =>
+      setSessionCookies(req, reply, {
+        accessToken: g.body.access_token, accessSeconds: g.body.expires_in, refreshToken: g.body.refresh_token,
+        refreshSeconds: g.sessionSeconds, csrf: g.csrf,
+      });
+
+    app.post('/auth/login', {
+      schema: {
+        operationId: 'login', tags, security: [],
+        summary: 'Log in with email and password (and a TOTP or recovery code when 2FA is on)',
+        description:
+          'The tenant is the one of the host name (`acme.example.com`); on a host without one, the `tenant` field, or else the ' +
+          'only tenant where the email has an account (several → 400 asking for `tenant`). With `set_cookie: true` the ' +
+          'session is also set as HttpOnly `__Host-` cookies and the CSRF token comes in `X-CSRF-Token`.',
+        body: LoginBody,
+        response: { 200: TokenResponse, ...errorResponses },
+      },
+      config: { public: true },
+    }, async (req, reply) => {
+      const grant = await service.login(req.body, tenantFromHost(req.hostname, ctx.config.baseDomain), metaOf(req));
+      if (req.body.set_cookie) cookies(req, reply, grant);
+      return reply.headers(noStore).send(grant.body);
+    });
+
+    app.post('/auth/refresh', {
+      schema: {
+        operationId: 'refreshToken', tags, security: [],
+        summary: 'Exchange a refresh token for a new access token and refresh token (the old one stops working)',
+        body: Type.Optional(RefreshBody),
+        response: { 200: TokenResponse, ...errorResponses },
+      },
+      config: { public: true },
+    }, async (req, reply) => {
+      let token = req.body?.refresh_token;
+      let viaCookie = false;
+      if (!token) {
+        token = readCookies(req)[REFRESH_COOKIE];
+        viaCookie = token !== undefined;
+      }
+      if (!token) throw fieldError('refresh_token', 'is required');
+      if (viaCookie) {
+        const sid = await service.sessionOfRefreshToken(token);
+        if (sid && !passesCsrf(req, ctx.secret, sid)) throw new ForbiddenError('CSRF check failed: send the X-CSRF-Token header from the same origin');
+      }
+      const grant = await service.refresh(token, metaOf(req));
+      if (viaCookie) cookies(req, reply, grant);
+      return reply.headers(noStore).send(grant.body);
+    });
+
+    app.post('/auth/logout', {
+      schema: { operationId: 'logout', tags, summary: 'End the current session', response: { 204: Type.Null(), ...errorResponses } },
+      config: { principal: 'session' },
+    }, async (req, reply) => {
+      await service.logout(callerOf(req));
+      clearSessionCookies(req, reply);
+      return reply.code(204).send(null);
+    });
+
+    app.get('/auth/jwks.json', {
+      schema: { operationId: 'getJwks', tags, security: [], summary: 'Public keys that verify access tokens (JWK set)', response: { 200: Jwks } },
+      config: { public: true },
+    }, async () => ctx.keys.jwks());
+
+    app.get('/user/sessions', {
+      schema: { operationId: 'listSessions', tags, summary: 'Your active sessions', querystring: SessionListQuery, response: { 200: ListEnvelope(Session), ...errorResponses } },
+      config: { principal: 'user' },
+    }, async (req, reply) => sendPage(reply, await service.listSessions(callerOf(req), req.query)));
+
+    app.delete('/user/sessions/:id', {
+      schema: { operationId: 'revokeSession', tags, summary: 'End one of your sessions', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      config: { principal: 'user' },
+    }, async (req, reply) => {
+      await service.revokeSession(callerOf(req), req.params.id);
+      return reply.code(204).send(null);
+    });
+
+    app.put('/user/password', {
+      schema: {
+        operationId: 'changePassword', tags, summary: 'Change your password (ends your other sessions)',
+        body: PasswordChange, response: { 204: Type.Null(), ...errorResponses },
+      },
+      config: { principal: 'session' },
+    }, async (req, reply) => {
+      await service.changePassword(callerOf(req), req.body);
+      return reply.code(204).send(null);
+    });
+
+    app.post('/user/2fa/setup', {
+      schema: { operationId: 'setupTotp', tags, summary: 'Start TOTP 2FA: a new secret to scan', response: { 200: Envelope(TotpSetup), ...errorResponses } },
+      config: { principal: 'session' },
+    }, async (req, reply) => reply.headers(noStore).send({ success: true as const, data: await service.setupTotp(callerOf(req)) }));
+
+    app.post('/user/2fa/enable', {
+      schema: {
+        operationId: 'enableTotp', tags, summary: 'Turn TOTP 2FA on with a code from the app; returns 10 single-use recovery codes',
+        body: TotpEnableBody, response: { 200: Envelope(TotpEnabled), ...errorResponses },
+      },
+      config: { principal: 'session' },
+    }, async (req, reply) => reply.headers(noStore).send({ success: true as const, data: await service.enableTotp(callerOf(req), req.body.totp_code) }));
+
+    app.post('/user/2fa/disable', {
+      schema: {
+        operationId: 'disableTotp', tags, summary: 'Turn 2FA off (password and a code or recovery code)',
+        body: TotpDisableBody, response: { 200: Envelope(TotpDisabled), ...errorResponses },
+      },
+      config: { principal: 'session' },
+    }, async (req, reply) => reply.send({ success: true as const, data: await service.disableTotp(callerOf(req), req.body) }));
+  },
+};

@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../../types.js';
+import type { Caller } from '../../lib/caller.js';
+import { AppError, ConflictError, UnauthorizedError, ValidationError, fieldError } from '../../lib/errors.js';
+import { recordEvent } from '../../lib/events.js';
+import { newId } from '../../lib/ids.js';
+import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
+import { listRows, type ListQuery, type ListPage } from '../../lib/list.js';
+import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js';
+import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
+import { csrfToken } from '../../lib/cookies.js';
+import { NotFoundError } from '../../lib/errors.js';
+import * as repo from './repo.js';
+import { matchingStep, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, otpauthUrl, qrCodeDataUrl } from './totp.js';
+
+/** Sessions end 30 days after the login, however often they are refreshed. */
+export const SESSION_DAYS = 30;
+const REFRESH_PATTERN = /^nf_rt_[0-9a-f]{64}$/;
+
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  totp_code?: string;
+  recovery_code?: string;
+  tenant?: string;
+}
+
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+export interface SessionGrant {
+  body: IssuedTokens;
+  sessionId: string;
+  tenantId: string;
+  csrf: string;
+  /** Seconds until the session's absolute end. */
+  sessionSeconds: number;
+}
+
+const invalidLogin = () => new UnauthorizedError('Invalid email or password');
+const invalidRefresh = () => new UnauthorizedError('Invalid or expired refresh token', 'INVALID_TOKEN');
+
+function anonymousCaller(tenantId: string, meta: RequestMeta): Caller {
+  return { tenantId, principal: null, ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret'>) {
+  const { db, config, keys, tokens, loginThrottle: throttle, secret } = ctx;
+  const totpKey = deriveKey(secret, 'totp-secret');
+  const refreshKey = deriveKey(secret, 'refresh-token');
+  const recoveryKey = deriveKey(secret, 'recovery-code');
+  const hashRecovery = (userId: string, code: string) => keyedHash(recoveryKey, `${userId}:${normalizeRecoveryCode(code)}`);
+  void dummyHash(); // computed ahead of the first login with an unknown email
+
+  const accountKey = (email: string) => ({ key: `acct:${email.toLowerCase()}`, limit: config.loginMaxFailures });
+  const ipKey = (ip: string | null) => ({ key: `ip:${ip ?? 'unknown'}`, limit: config.loginMaxFailuresPerIp });
+
+  async function throttled(keys: { key: string; limit: number }[]) {
+    const wait = await throttle.check(keys);
+    if (wait > 0) {
+      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many failed attempts; try again later', undefined, { 'retry-after': String(wait) });
+    }
+  }
+
+  /** A new session with its first refresh token, then its first access token. */
+  async function openSession(tenantId: string, userId: string, meta: RequestMeta, event: Parameters<typeof recordEvent>[2]): Promise<SessionGrant> {
+    const sessionId = newId('sess');
+    const refresh = `nf_rt_${randomBytes(32).toString('hex')}`;
+    const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000);
+    await db.tenantTx(tenantId, async (q) => {
+      await repo.insertSession(q, tenantId, { id: sessionId, userId, ip: meta.ip, userAgent: meta.userAgent, expiresAt });
+      await repo.insertRefreshToken(q, tenantId, sessionId, keyedHash(refreshKey, refresh));
+      const caller = anonymousCaller(tenantId, meta);
+      await recordEvent(q, caller, { ...event, actor: { type: 'user', id: userId }, objectType: 'session', objectId: sessionId });
+    });
+    const access = await keys.sign({ sub: userId, sid: sessionId, tid: tenantId });
+    return {
+      body: { access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: ACCESS_TOKEN_SECONDS },
+      sessionId,
+      tenantId,
+      csrf: csrfToken(secret, sessionId),
+      sessionSeconds: SESSION_DAYS * 86_400,
+    };
+  }
+
+  /** A second factor: a TOTP code (once per time step, ever) or an unused recovery code. */
+  async function checkSecondFactor(tenantId: string, user: repo.UserSecrets, input: { totp_code?: string; recovery_code?: string }) {
+    if (input.totp_code) {
+      const step = user.totp_secret ? matchingStep(unseal(totpKey, user.totp_secret), input.totp_code.trim()) : null;
+      if (step === null) return false;
+      return db.tenant(tenantId, (q) => repo.claimTotpStep(q, tenantId, user.id, step));
+    }
+    if (input.recovery_code) {
+      const hash = hashRecovery(user.id, input.recovery_code);
+      return db.tenant(tenantId, (q) => repo.useRecoveryCode(q, tenantId, user.id, hash));
+    }
+    return false;
+  }
+
+  async function recordFailure(tenantId: string | undefined, userId: string | undefined, meta: RequestMeta, data: object) {
+    if (!tenantId) return;
+    await db.tenant(tenantId, (q) =>
+      recordEvent(q, anonymousCaller(tenantId, meta), {
+        type: 'auth.login_failed',
+        actor: userId ? { type: 'user', id: userId } : { type: 'anonymous', id: null },
+        objectType: userId ? 'user' : undefined,
+        objectId: userId,
+        data,
+      }),
+    );
+  }
+
+  /** The user behind a session or personal token, with secrets, for the /user/… operations. */
+  async function self(caller: Caller): Promise<repo.UserSecrets> {
+    const userId = caller.principal?.userId;
+    const user = userId ? await db.tenant(caller.tenantId, (q) => repo.userSecrets(q, caller.tenantId, userId)) : undefined;
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  /** Checks the caller's own password, counting failures like logins. */
+  async function confirmPassword(caller: Caller, user: repo.UserSecrets, password: string, field: string) {
+    await throttled([accountKey(user.email)]);
+    if (!user.password_hash || !(await verifyPassword(user.password_hash, password))) {
+      await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
+      throw fieldError(field, 'is not correct');
+    }
+  }
+
+  return {
+    /**
+     * Email and password (and a second factor when 2FA is on). The tenant is the host's, else the
+     * `tenant` field, else the only tenant where the email has an account.
+     */
+    async login(input: LoginInput, hostTenant: string | null, meta: RequestMeta): Promise<SessionGrant> {
+      const email = input.email.trim().toLowerCase();
+      if (hostTenant && input.tenant && input.tenant !== hostTenant) {
+        throw fieldError('tenant', 'differs from the tenant of the host name');
+      }
+      const slug = hostTenant ?? input.tenant ?? null;
+      const limits = [accountKey(email), ipKey(meta.ip)];
+      await throttled(limits);
+
+      const candidates = await db.system((q) => repo.loginCandidates(q, email, slug));
+      if (candidates.length > 1) {
+        throw fieldError('tenant', 'this email has an account in several tenants: send the tenant (its slug) or use its host name');
+      }
+      const user = candidates[0];
+      // The same argon2 work whether or not the account exists.
+      const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
+      if (!user || !user.password_hash || !user.active || !ok) {
+        await throttle.fail(limits);
+        const tenantId = user?.tenant_id ?? (slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined);
+        await recordFailure(tenantId, user?.user_id, meta, { email, reason: !user ? 'unknown_email' : !user.active ? 'inactive' : 'bad_password' });
+        throw invalidLogin();
+      }
+      const tenantId = user.tenant_id;
+      if (user.totp_enabled) {
+        if (!input.totp_code && !input.recovery_code) {
+          throw new UnauthorizedError('Two-factor authentication code required', 'TOTP_REQUIRED');
+        }
+        const secrets = await db.tenant(tenantId, (q) => repo.userSecrets(q, tenantId, user.user_id));
+        if (!secrets || !(await checkSecondFactor(tenantId, secrets, input))) {
+          await throttle.fail(limits);
+          await recordFailure(tenantId, user.user_id, meta, { email, reason: input.totp_code ? 'bad_totp_code' : 'bad_recovery_code' });
+          throw new UnauthorizedError('Invalid two-factor authentication code');
+        }
+      }
+      await throttle.clear(accountKey(email).key);
+      if (needsRehash(user.password_hash)) {
+        const rehashed = await hashPassword(input.password);
+        await db.tenant(tenantId, (q) => repo.setPassword(q, tenantId, user.user_id, rehashed));
+      }
+      return openSession(tenantId, user.user_id, meta, {
+        type: 'auth.login_succeeded',
+        data: { email, second_factor: user.totp_enabled ? (input.totp_code ? 'totp' : 'recovery_code') : null },
+      });
+    },
+
+    /**
+     * Rotates a refresh token. A refresh token that was used before revokes its whole session
+     * (RFC 9700 §4.14.2): whoever holds the newer one loses it too.
+     */
+    async refresh(refreshToken: string, meta: RequestMeta): Promise<SessionGrant> {
+      if (!REFRESH_PATTERN.test(refreshToken)) throw invalidRefresh();
+      const hash = keyedHash(refreshKey, refreshToken);
+      const found = await db.system((q) => repo.refreshLookup(q, hash));
+      if (!found) throw invalidRefresh();
+      const tenantId = found.tenant_id;
+      const next = `nf_rt_${randomBytes(32).toString('hex')}`;
+      const outcome = await db.tenantTx(tenantId, async (q) => {
+        const s = await repo.sessionForUpdate(q, tenantId, found.session_id);
+        if (!s || s.revoked_at !== null || !s.active || new Date(s.expires_at).getTime() <= Date.now()) return { ok: false as const };
+        if (!(await repo.useRefreshToken(q, tenantId, hash))) {
+          await repo.revokeSessions(q, tenantId, { userId: s.user_id, only: s.id, reason: 'refresh_token_reused' });
+          await recordEvent(q, anonymousCaller(tenantId, meta), {
+            type: 'auth.refresh_reused', actor: { type: 'user', id: s.user_id }, objectType: 'session', objectId: s.id,
+            data: { reason: 'a refresh token was presented a second time; the session is revoked' },
+          });
+          return { ok: false as const, revoked: s.id };
+        }
+        await repo.insertRefreshToken(q, tenantId, s.id, keyedHash(refreshKey, next));
+        await repo.touchSession(q, tenantId, s.id);
+        return { ok: true as const, session: s };
+      });
+      if (!outcome.ok) {
+        if (outcome.revoked) tokens.forget([outcome.revoked]);
+        throw invalidRefresh();
+      }
+      const s = outcome.session;
+      const access = await keys.sign({ sub: s.user_id, sid: s.id, tid: tenantId });
+      return {
+        body: { access_token: access, refresh_token: next, token_type: 'bearer', expires_in: ACCESS_TOKEN_SECONDS },
+        sessionId: s.id,
+        tenantId,
+        csrf: csrfToken(secret, s.id),
+        sessionSeconds: Math.max(0, Math.floor((new Date(s.expires_at).getTime() - Date.now()) / 1000)),
+      };
+    },
+
+    /** The tenant and session a refresh token belongs to (for the cookie CSRF check), or undefined. */
+    async sessionOfRefreshToken(refreshToken: string): Promise<string | undefined> {
+      if (!REFRESH_PATTERN.test(refreshToken)) return undefined;
+      return (await db.system((q) => repo.refreshLookup(q, keyedHash(refreshKey, refreshToken))))?.session_id;
+    },
+
+    async logout(caller: Caller): Promise<void> {
+      const p = caller.principal!;
+      await db.tenantTx(caller.tenantId, async (q) => {
+        await repo.revokeSessions(q, caller.tenantId, { userId: p.userId!, only: p.credentialId, reason: 'logout' });
+        await recordEvent(q, caller, { type: 'auth.logout', objectType: 'session', objectId: p.credentialId });
+      });
+      tokens.forget([p.credentialId]);
+    },
+
+    async listSessions(caller: Caller, query: ListQuery): Promise<ListPage> {
+      const page = await db.tenant(caller.tenantId, (q) =>
+        listRows(q, { ...repo.sessions, filters: { live: (_v, _p, a) => `${a}.revoked_at IS NULL AND ${a}.expires_at > now()` } },
+          caller.tenantId, { ...query, live: 'true' }, { user_id: caller.principal!.userId! }),
+      );
+      const current = caller.principal!.credentialId;
+      const items = (JSON.parse(page.dataJson) as { id: string }[]).map((s) => ({ ...s, current: s.id === current }));
+      return { ...page, dataJson: JSON.stringify(items) };
+    },
+
+    async revokeSession(caller: Caller, sessionId: string): Promise<void> {
+      const userId = caller.principal!.userId!;
+      const revoked = await db.tenantTx(caller.tenantId, async (q) => {
+        const ids = await repo.revokeSessions(q, caller.tenantId, { userId, only: sessionId, reason: 'revoked_by_user' });
+        if (ids.length) await recordEvent(q, caller, { type: 'session.revoked', objectType: 'session', objectId: sessionId });
+        return ids;
+      });
+      if (revoked.length === 0) throw new NotFoundError('Session');
+      tokens.forget(revoked);
+    },
+
+    async changePassword(caller: Caller, input: { current_password: string; new_password: string }): Promise<void> {
+      const user = await self(caller);
+      await confirmPassword(caller, user, input.current_password, 'current_password');
+      checkPasswordPolicy(input.new_password, user.email, 'new_password');
+      if (input.new_password === input.current_password) throw fieldError('new_password', 'must differ from the current password');
+      const hash = await hashPassword(input.new_password);
+      const current = caller.principal!.kind === 'session' ? caller.principal!.credentialId : undefined;
+      const revoked = await db.tenantTx(caller.tenantId, async (q) => {
+        await repo.setPassword(q, caller.tenantId, user.id, hash);
+        const ids = await repo.revokeSessions(q, caller.tenantId, { userId: user.id, except: current, reason: 'password_changed' });
+        await recordEvent(q, caller, { type: 'user.password_changed', objectType: 'user', objectId: user.id, data: { sessions_revoked: ids.length } });
+        return ids;
+      });
+      tokens.forget(revoked);
+    },
+
+    async setupTotp(caller: Caller) {
+      const user = await self(caller);
+      if (user.totp_enabled) throw new ConflictError('Two-factor authentication is already on; disable it first');
+      const secretB32 = newTotpSecret();
+      await db.tenant(caller.tenantId, (q) => repo.setPendingTotp(q, caller.tenantId, user.id, seal(totpKey, secretB32)));
+      const url = otpauthUrl(secretB32, user.email);
+      return { secret: secretB32, otpauth_url: url, qr_code: await qrCodeDataUrl(url) };
+    },
+
+    async enableTotp(caller: Caller, code: string) {
+      const user = await self(caller);
+      if (user.totp_enabled) throw new ConflictError('Two-factor authentication is already on');
+      if (!user.totp_pending) throw new ConflictError('Start with POST /user/2fa/setup');
+      const secretB32 = unseal(totpKey, user.totp_pending);
+      const step = matchingStep(secretB32, code.trim());
+      if (step === null) throw fieldError('totp_code', 'is not a valid code for the secret from /user/2fa/setup');
+      const codes = newRecoveryCodes();
+      await db.tenantTx(caller.tenantId, async (q) => {
+        await repo.enableTotp(q, caller.tenantId, user.id, seal(totpKey, secretB32), step);
+        await repo.replaceRecoveryCodes(q, caller.tenantId, user.id, codes.map((c) => hashRecovery(user.id, c)));
+        await recordEvent(q, caller, { type: 'user.2fa_enabled', objectType: 'user', objectId: user.id });
+      });
+      return { enabled: true, recovery_codes: codes };
+    },
+
+    async disableTotp(caller: Caller, input: { password: string; totp_code?: string; recovery_code?: string }) {
+      const user = await self(caller);
+      if (!user.totp_enabled) throw new ConflictError('Two-factor authentication is not on');
+      await confirmPassword(caller, user, input.password, 'password');
+      if (!input.totp_code && !input.recovery_code) {
+        throw new ValidationError([{ field: 'totp_code', message: 'is required (or recovery_code)' }]);
+      }
+      if (!(await checkSecondFactor(caller.tenantId, user, input))) {
+        await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
+        throw fieldError(input.totp_code ? 'totp_code' : 'recovery_code', 'is not valid');
+      }
+      await db.tenantTx(caller.tenantId, async (q) => {
+        await repo.disableTotp(q, caller.tenantId, user.id);
+        await recordEvent(q, caller, { type: 'user.2fa_disabled', objectType: 'user', objectId: user.id });
+      });
+      return { enabled: false };
+    },
+  };
+}
