@@ -167,12 +167,24 @@ CREATE TABLE findings (
   PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id) ON DELETE CASCADE
 );
-CREATE INDEX findings_created ON findings (tenant_id, created_at DESC, id DESC);
-CREATE INDEX findings_sev_status ON findings (tenant_id, severity, status, created_at DESC, id DESC);
-CREATE INDEX findings_status ON findings (tenant_id, status, created_at DESC, id DESC);
-CREATE INDEX findings_project ON findings (tenant_id, project_id, created_at DESC, id DESC);
-CREATE INDEX findings_rank ON findings (tenant_id, severity_rank, created_at DESC, id DESC);
+-- Lists sort `DESC NULLS LAST, id DESC` (or the reverse); the indexes must say NULLS LAST too, or
+-- the planner cannot read a page off them in order and sorts every matching row instead.
+CREATE INDEX findings_created ON findings (tenant_id, created_at DESC NULLS LAST, id DESC);
+CREATE INDEX findings_sev_status ON findings (tenant_id, severity, status, created_at DESC NULLS LAST, id DESC);
+CREATE INDEX findings_status ON findings (tenant_id, status, created_at DESC NULLS LAST, id DESC);
+CREATE INDEX findings_project ON findings (tenant_id, project_id, created_at DESC NULLS LAST, id DESC);
+CREATE INDEX findings_rank ON findings (tenant_id, severity_rank DESC NULLS LAST, id DESC);
 CREATE INDEX findings_search ON findings USING gin (search);
+
+-- Full-text search under row-level security: `@@` is not LEAKPROOF, so the planner may not use the
+-- GIN index for it in a query the policy applies to and scans every row of the tenant instead.
+-- This owner-run function does the index lookup for the current tenant only (the same condition as
+-- the policy) and nothing else; the list query then joins its ids back under RLS as usual.
+CREATE FUNCTION finding_search_ids(q tsquery) RETURNS SETOF text
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 1000
+  AS $$ SELECT id FROM findings WHERE tenant_id = tenant_setting() AND search @@ q $$;
+REVOKE ALL ON FUNCTION finding_search_ids(tsquery) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION finding_search_ids(tsquery) TO neuro_app;
 
 CREATE TABLE finding_assets (
   tenant_id  text NOT NULL,
@@ -245,6 +257,8 @@ BEGIN
   EXECUTE format('CREATE POLICY credential_lookup ON api_tokens FOR SELECT TO %I USING (true)', current_user);
   EXECUTE format('CREATE POLICY credential_lookup ON service_accounts FOR SELECT TO %I USING (true)', current_user);
   EXECUTE format('CREATE POLICY credential_lookup ON users FOR SELECT TO %I USING (true)', current_user);
+  -- For finding_search_ids, which filters by the current tenant itself.
+  EXECUTE format('CREATE POLICY search_lookup ON findings FOR SELECT TO %I USING (true)', current_user);
 END $$;
 
 CREATE FUNCTION auth_token_lookup(p_hash bytea)
