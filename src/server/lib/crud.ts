@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Queryable } from '../../db/driver.js';
 import { Params, type ListPage } from './list.js';
+import { EVENT_COLUMNS, eventRow, type ChangeEvent } from './events.js';
 
 /** What the generic row operations need to know of a table: where it is and how it renders. */
 export interface Resource {
@@ -31,38 +32,84 @@ export async function exists(q: Queryable, table: string, tenantId: string, id: 
   return rows.length > 0;
 }
 
-/** Inserts a row (tenant_id added) and returns it as API JSON text. */
-export async function insertRow(q: Queryable, r: Resource, tenantId: string, values: Row): Promise<string> {
+/**
+ * With a `change`, the row operations below write the change's event (crud.ts → events.ts) in the
+ * same statement as the change: a data-modifying CTE, then `INSERT INTO events … SELECT` over it,
+ * so the event commits or rolls back with the change even outside an explicit transaction.
+ */
+function withEvents(p: Params, change: ChangeEvent | undefined, kind: 'created' | 'updated' | 'deleted'): string {
+  if (!change) return '';
+  const { caller, objectType } = change;
+  const base = { objectId: 'chg.id', data: 'chg.j::jsonb' };
+  if (kind !== 'updated') {
+    const ev = eventRow(p, caller, { type: `${objectType}.${kind}`, objectType }, { ...base, changes: 'NULL::jsonb' });
+    return `, ev AS (INSERT INTO events (${EVENT_COLUMNS}) SELECT ${ev.select} FROM chg)`;
+  }
+  const selects = [eventRow(p, caller, { type: `${objectType}.updated`, objectType }, { ...base, changes: 'chg.c' }).select + " FROM chg WHERE chg.c <> '{}'::jsonb"];
+  for (const [field, type] of Object.entries(change.fieldEvents ?? {})) {
+    const f = p.add(field);
+    const ev = eventRow(p, caller, { type, objectType }, { ...base, changes: `jsonb_build_object(${f}::text, chg.c -> ${f}::text)` });
+    selects.push(`${ev.select} FROM chg WHERE chg.c ? ${f}::text`);
+  }
+  return `, ev AS (INSERT INTO events (${EVENT_COLUMNS}) ${selects.map((x) => `SELECT ${x}`).join(' UNION ALL ')})`;
+}
+
+/** Inserts a row (tenant_id added) and returns it as API JSON text; with `change`, records `<type>.created`. */
+export async function insertRow(q: Queryable, r: Resource, tenantId: string, values: Row, change?: ChangeEvent): Promise<string> {
   const p = new Params();
   const cols = ['tenant_id', ...Object.keys(values)];
   const vals = [p.add(tenantId), ...Object.values(values).map((v) => p.add(bindable(v)))];
   const { rows } = await q.query<{ j: string }>(
-    `INSERT INTO ${r.table} AS ${r.alias} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${vals.join(', ')})
-     RETURNING (${r.json})::text AS j`,
+    `WITH chg AS (INSERT INTO ${r.table} AS ${r.alias} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${vals.join(', ')})
+                  RETURNING ${r.alias}.id, (${r.json})::text AS j)${withEvents(p, change, 'created')}
+     SELECT j FROM chg`,
     p.values,
   );
   return rows[0]!.j;
 }
 
-/** Updates the given columns (and updated_at) of one row; returns its new API JSON text, or undefined. */
-export async function updateRow(q: Queryable, r: Resource, tenantId: string, id: string, values: Row): Promise<string | undefined> {
+/**
+ * Updates the given columns (and updated_at) of one row; returns its new API JSON text, or
+ * undefined. With `change`, records `<type>.updated` with the fields that changed (old and new),
+ * plus `fieldEvents`; `before` gives the old state where the caller changed related rows first.
+ */
+export async function updateRow(
+  q: Queryable, r: Resource, tenantId: string, id: string, values: Row, change?: ChangeEvent & { before?: string },
+): Promise<string | undefined> {
   const p = new Params();
   const sets = Object.entries(values).map(([c, v]) => `"${c}" = ${p.add(bindable(v))}`);
   sets.push('updated_at = now()');
+  const t = p.add(tenantId);
+  const i = p.add(id);
+  const update = `UPDATE ${r.table} AS ${r.alias} SET ${sets.join(', ')}
+      WHERE ${r.alias}.tenant_id = ${t} AND ${r.alias}.id = ${i}
+     RETURNING ${r.alias}.id, (${r.json})::text AS j`;
+  if (!change) {
+    const { rows } = await q.query<{ j: string }>(update, p.values);
+    return rows[0]?.j;
+  }
+  // The old state is the statement's snapshot (a concurrent update committed in between shows up
+  // as part of this one's changes); locking it here would clash with the UPDATE of the same row.
+  const old = change.before !== undefined
+    ? `SELECT ${p.add(change.before)}::jsonb AS j`
+    : `SELECT (${r.json})::jsonb AS j FROM ${r.table} ${r.alias} WHERE ${r.alias}.tenant_id = ${t} AND ${r.alias}.id = ${i}`;
   const { rows } = await q.query<{ j: string }>(
-    `UPDATE ${r.table} AS ${r.alias} SET ${sets.join(', ')}
-      WHERE ${r.alias}.tenant_id = ${p.add(tenantId)} AND ${r.alias}.id = ${p.add(id)}
-     RETURNING (${r.json})::text AS j`,
+    `WITH prev AS (${old}), upd AS (${update}),
+          chg AS (SELECT upd.id, upd.j, json_changes(prev.j, upd.j::jsonb) AS c FROM upd, prev)${withEvents(p, change, 'updated')}
+     SELECT j FROM chg`,
     p.values,
   );
   return rows[0]?.j;
 }
 
-/** Deletes one row; returns its last state as API JSON text, or undefined if there was none. */
-export async function deleteRow(q: Queryable, r: Resource, tenantId: string, id: string): Promise<string | undefined> {
+/** Deletes one row; returns its last state as API JSON text, or undefined; with `change`, records `<type>.deleted`. */
+export async function deleteRow(q: Queryable, r: Resource, tenantId: string, id: string, change?: ChangeEvent): Promise<string | undefined> {
+  const p = new Params();
   const { rows } = await q.query<{ j: string }>(
-    `DELETE FROM ${r.table} AS ${r.alias} WHERE ${r.alias}.tenant_id = $1 AND ${r.alias}.id = $2 RETURNING (${r.json})::text AS j`,
-    [tenantId, id],
+    `WITH chg AS (DELETE FROM ${r.table} AS ${r.alias} WHERE ${r.alias}.tenant_id = ${p.add(tenantId)} AND ${r.alias}.id = ${p.add(id)}
+                  RETURNING ${r.alias}.id, (${r.json})::text AS j)${withEvents(p, change, 'deleted')}
+     SELECT j FROM chg`,
+    p.values,
   );
   return rows[0]?.j;
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/driver.js';
 import type { Caller } from './caller.js';
 import { newId } from './ids.js';
+import { Params } from './list.js';
 
 /**
  * The one place that writes events: object changes (history, webhooks) and security events (audit
@@ -26,19 +27,49 @@ export function actorOf(caller: Caller): { type: 'user' | 'service_account' | 's
   return p.userId ? { type: 'user', id: p.userId } : { type: 'service_account', id: p.serviceAccountId };
 }
 
-export async function recordEvent(q: Queryable, caller: Caller, e: EventInput): Promise<string> {
+/** The columns of an event row, in the order `eventRow` renders them. */
+export const EVENT_COLUMNS =
+  'tenant_id, id, type, actor_type, actor_id, credential_id, ip, user_agent, request_id, object_type, object_id, changes, data';
+
+/**
+ * One event row as an SQL select list over parameters: what the caller and `e` fix are bound, while
+ * the object id, changes and data are SQL expressions, so a row can be written from the very
+ * statement that makes the change (`INSERT … SELECT` over a CTE, see crud.ts).
+ */
+export function eventRow(
+  p: Params,
+  caller: Caller,
+  e: Pick<EventInput, 'type' | 'objectType' | 'actor'>,
+  sql: { objectId: string; changes: string; data: string },
+): { id: string; select: string } {
   const id = newId('evt');
   const actor = e.actor ?? actorOf(caller);
+  const text = (v: unknown) => `${p.add(v ?? null)}::text`;
+  const select = [
+    text(caller.tenantId), text(id), text(e.type), text(actor.type), text(actor.id),
+    text(caller.principal?.credentialId), text(caller.ip), text(caller.userAgent), text(caller.requestId),
+    text(e.objectType), sql.objectId, sql.changes, sql.data,
+  ].join(', ');
+  return { id, select };
+}
+
+export async function recordEvent(q: Queryable, caller: Caller, e: EventInput): Promise<string> {
+  const p = new Params();
   const data = e.data === undefined ? null : typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
-  await q.query(
-    `INSERT INTO events (tenant_id, id, type, actor_type, actor_id, credential_id, ip, user_agent, request_id,
-                         object_type, object_id, changes, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb)`,
-    [
-      caller.tenantId, id, e.type, actor.type, actor.id, caller.principal?.credentialId ?? null, caller.ip,
-      caller.userAgent, caller.requestId, e.objectType ?? null, e.objectId ?? null,
-      e.changes === undefined ? null : JSON.stringify(e.changes), data,
-    ],
-  );
-  return id;
+  const row = eventRow(p, caller, e, {
+    objectId: `${p.add(e.objectId ?? null)}::text`,
+    changes: `${p.add(e.changes === undefined ? null : JSON.stringify(e.changes))}::jsonb`,
+    data: `${p.add(data)}::jsonb`,
+  });
+  await q.query(`INSERT INTO events (${EVENT_COLUMNS}) SELECT ${row.select}`, p.values);
+  return row.id;
+}
+
+/** What a row operation in crud.ts needs to write the change's event in the same statement. */
+export interface ChangeEvent {
+  caller: Caller;
+  /** `finding` → `finding.created|updated|deleted`. */
+  objectType: string;
+  /** Extra events when a field changes in an update, e.g. `{ status: 'finding.status_changed' }`. */
+  fieldEvents?: Record<string, string>;
 }

@@ -27,18 +27,18 @@ export function createAssetService({ db }: { db: Database }) {
 
     create: (caller: Caller, body: Record<string, unknown>) =>
       db
-        .tenant(caller.tenantId, (q) => insertRow(q, assets, caller.tenantId, { id: newId('asset'), ...body }))
+        .tenant(caller.tenantId, (q) => insertRow(q, assets, caller.tenantId, { id: newId('asset'), ...body }, { caller, objectType: 'asset' }))
         .catch((err) => rethrowReference(err, ASSET_REFERENCES)),
 
     async update(caller: Caller, id: string, patch: Record<string, unknown>): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, assets, caller.tenantId, id, patch));
+      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, assets, caller.tenantId, id, patch, { caller, objectType: 'asset' }));
       if (!json) throw new NotFoundError('Asset');
       return json;
     },
 
     /** Deletes the asset; findings that affected it lose the link, not their existence. */
     async remove(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, assets, caller.tenantId, id));
+      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, assets, caller.tenantId, id, { caller, objectType: 'asset' }));
       if (!json) throw new NotFoundError('Asset');
       return json;
     },

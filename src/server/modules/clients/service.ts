@@ -20,10 +20,10 @@ export function createClientService({ db }: { db: Database }) {
     },
 
     create: (caller: Caller, body: Record<string, unknown>) =>
-      db.tenant(caller.tenantId, (q) => insertRow(q, clients, caller.tenantId, { id: newId('client'), ...body })),
+      db.tenant(caller.tenantId, (q) => insertRow(q, clients, caller.tenantId, { id: newId('client'), ...body }, { caller, objectType: 'client' })),
 
     async update(caller: Caller, id: string, patch: Record<string, unknown>): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, clients, caller.tenantId, id, patch));
+      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, clients, caller.tenantId, id, patch, { caller, objectType: 'client' }));
       if (!json) throw new NotFoundError('Client');
       return json;
     },
@@ -36,7 +36,7 @@ export function createClientService({ db }: { db: Database }) {
             { field: 'id', message: `referenced by ${inUse} project(s)` },
           ]);
         }
-        const json = await deleteRow(q, clients, caller.tenantId, id).catch((err: { code?: string }) => {
+        const json = await deleteRow(q, clients, caller.tenantId, id, { caller, objectType: 'client' }).catch((err: { code?: string }) => {
           // A project was added to this client while we looked.
           if (err.code === '23503') throw new ConflictError('Client has projects; delete or reassign them first');
           throw err;

@@ -40,6 +40,10 @@ async function setAssets(q: Queryable, tenantId: string, findingId: string, proj
 }
 
 import type { Caller } from '../../lib/caller.js';
+import { recordEvent } from '../../lib/events.js';
+
+/** A finding's update also emits finding.status_changed when its status moves. */
+const FINDING_EVENTS = (caller: Caller) => ({ caller, objectType: 'finding', fieldEvents: { status: 'finding.status_changed' } });
 
 export function createFindingService({ db }: { db: Database }) {
   return {
@@ -68,11 +72,13 @@ export function createFindingService({ db }: { db: Database }) {
       const assetIds = body.asset_ids ?? [];
       const work =
         assetIds.length === 0
-          ? db.tenant(caller.tenantId, (q) => insertRow(q, findings, caller.tenantId, row))
+          ? db.tenant(caller.tenantId, (q) => insertRow(q, findings, caller.tenantId, row, { caller, objectType: 'finding' }))
           : db.tenantTx(caller.tenantId, async (q) => {
               await insertRow(q, findings, caller.tenantId, row);
               await setAssets(q, caller.tenantId, row.id, body.project_id, assetIds);
-              return (await getRow(q, findings, caller.tenantId, row.id))!;
+              const json = (await getRow(q, findings, caller.tenantId, row.id))!;
+              await recordEvent(q, caller, { type: 'finding.created', objectType: 'finding', objectId: row.id, data: json });
+              return json;
             });
       return work.catch((err) => rethrowReference(err, FINDING_REFERENCES));
     },
@@ -82,16 +88,18 @@ export function createFindingService({ db }: { db: Database }) {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
         const projectId = await projectOf(q, caller.tenantId, id);
         if (projectId === undefined) return undefined;
+        // The links change before the row, so the event's old state is read first.
+        const before = patch.asset_ids ? await getRow(q, findings, caller.tenantId, id) : undefined;
         if (patch.asset_ids) await setAssets(q, caller.tenantId, id, projectId, patch.asset_ids);
         // With only asset_ids sent, row is empty and this still marks the finding updated.
-        return updateRow(q, findings, caller.tenantId, id, row);
+        return updateRow(q, findings, caller.tenantId, id, row, { ...FINDING_EVENTS(caller), before });
       });
       if (!json) throw new NotFoundError('Finding');
       return json;
     },
 
     async remove(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id));
+      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id, { caller, objectType: 'finding' }));
       if (!json) throw new NotFoundError('Finding');
       return json;
     },

@@ -34,14 +34,14 @@ export function createProjectService({ db }: { db: Database }) {
     create(caller: Caller, body: ProjectFields): Promise<string> {
       checkDates(body.start_date, body.end_date);
       return db
-        .tenant(caller.tenantId, (q) => insertRow(q, projects, caller.tenantId, { id: newId('proj'), ...body }))
+        .tenant(caller.tenantId, (q) => insertRow(q, projects, caller.tenantId, { id: newId('proj'), ...body }, { caller, objectType: 'project' }))
         .catch((err) => rethrowReference(err, PROJECT_REFERENCES));
     },
 
     async update(caller: Caller, id: string, patch: ProjectFields): Promise<string> {
       const json = await db
         .tenantTx(caller.tenantId, async (q) => {
-          const json = await updateRow(q, projects, caller.tenantId, id, patch);
+          const json = await updateRow(q, projects, caller.tenantId, id, patch, { caller, objectType: 'project' });
           if (json) {
             const { start_date, end_date } = JSON.parse(json) as ProjectFields;
             checkDates(start_date, end_date);
@@ -56,7 +56,7 @@ export function createProjectService({ db }: { db: Database }) {
     /** Deletes the project with its findings and assets. */
     async remove(caller: Caller, id: string): Promise<string> {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
-        const json = await deleteRow(q, projects, caller.tenantId, id);
+        const json = await deleteRow(q, projects, caller.tenantId, id, { caller, objectType: 'project' });
         // The cascade to findings left zeroed counters behind.
         await q.query('DELETE FROM finding_counts WHERE tenant_id = $1 AND project_id = $2', [caller.tenantId, id]);
         return json;
