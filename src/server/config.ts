@@ -21,6 +21,20 @@ export interface Config {
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Run the delivery dispatcher in this process (several instances may all run it). */
+  dispatcher: boolean;
+  /** Lets webhooks reach loopback and private addresses (self-hosted setups, tests). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** Multiplies the retry schedule (5 s … 24 h); tests shorten it. */
+  backoffScale: number;
+  pollMs: number;
+  /** Webhooks one process delivers to at the same time. */
+  concurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -38,6 +52,30 @@ function intSetting(env: Env, name: string, fallback: number, min: number, max: 
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function boolSetting(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function webhookSettings(env: Env): WebhookConfig {
+  const scaleRaw = env.NEURO_WEBHOOK_BACKOFF_SCALE;
+  const backoffScale = scaleRaw === undefined || scaleRaw === '' ? 1 : Number(scaleRaw);
+  if (!Number.isFinite(backoffScale) || backoffScale <= 0 || backoffScale > 1) {
+    throw new ConfigError(`NEURO_WEBHOOK_BACKOFF_SCALE must be a number above 0 and at most 1, got "${scaleRaw}"`);
+  }
+  return {
+    dispatcher: boolSetting(env, 'NEURO_WEBHOOK_DISPATCHER', true),
+    allowPrivate: boolSetting(env, 'NEURO_WEBHOOK_ALLOW_PRIVATE', false),
+    timeoutMs: intSetting(env, 'NEURO_WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000),
+    backoffScale,
+    pollMs: intSetting(env, 'NEURO_WEBHOOK_POLL_MS', 200, 10, 60_000),
+    concurrency: intSetting(env, 'NEURO_WEBHOOK_CONCURRENCY', 16, 1, 1000),
+  };
 }
 
 /** Reads the environment; throws ConfigError with a message naming the bad variable. */
@@ -92,5 +130,6 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
     loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    webhooks: webhookSettings(env),
   };
 }

@@ -9,6 +9,8 @@ import { authModule } from './auth/routes.js';
 import { apiKeysModule } from './api-keys/routes.js';
 import { serviceAccountsModule } from './service-accounts/routes.js';
 import { auditModule } from './audit/routes.js';
+import { eventsModule } from './events/routes.js';
+import { webhooksModule } from './webhooks/routes.js';
 
 /** Every feature module, in the order their routes and OpenAPI tags appear. Add new ones here. */
-export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule, apiKeysModule, serviceAccountsModule, auditModule];
+export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule];

@@ -1,0 +1,152 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../../../db/driver.js';
+import type { WebhookConfig } from '../../config.js';
+import { unseal } from '../../lib/sealed.js';
+import { claim, recordAttempt, releaseLease, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
+import { send, type SendResult } from './sender.js';
+import { signedHeaders } from './signing.js';
+
+/** Waits after failed attempts 1…9; the 10th failure is final. "Immediately" is the first attempt. */
+export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
+export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
+const DAY = 86_400_000;
+/** A webhook whose every delivery failed for this long is turned off. */
+export const DISABLE_AFTER_MS = 5 * DAY;
+const BATCH = 50;
+
+/** When to try again after `attempts` failed attempts, or null when that was the last. */
+export function nextDelay(attempts: number, scale: number, retryAfterMs: number | null, random = Math.random): number | null {
+  if (attempts >= MAX_ATTEMPTS) return null;
+  if (retryAfterMs !== null) return Math.min(retryAfterMs, DAY);
+  const base = RETRY_SCHEDULE_MS[attempts - 1]! * scale;
+  return Math.round(base * (0.9 + 0.2 * random())); // ±10 % jitter spreads retries of a burst
+}
+
+export function outcomeOf(r: SendResult, attemptsBefore: number, scale: number, now: Date): AttemptOutcome {
+  const base = {
+    attemptedAt: now, durationMs: r.durationMs, responseStatus: r.status, responseBody: r.body, error: r.error, disableReason: null,
+  };
+  if (r.ok) return { ...base, status: 'succeeded', nextAttemptAt: null };
+  if (r.status === 410) {
+    return { ...base, status: 'failed', nextAttemptAt: null, disableReason: 'The receiver answered 410 Gone' };
+  }
+  const delay = nextDelay(attemptsBefore + 1, scale, r.retryAfterMs);
+  return delay === null
+    ? { ...base, status: 'failed', nextAttemptAt: null }
+    : { ...base, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay) };
+}
+
+export interface Dispatcher {
+  /** Looks for due deliveries now instead of at the next poll. */
+  wake(): void;
+  start(): void;
+  /** Stops claiming, aborts attempts in flight (they stay due) and releases its leases. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Delivers queued events. Each poll leases webhooks that have due deliveries (several instances
+ * can poll side by side: a webhook is leased to one at a time), then sends each webhook's due
+ * deliveries in order, one after another; a failure ends that webhook's turn so the ones behind it
+ * follow only as far as retries allow. An attempt is recorded after it is made, so a crash between
+ * the two sends it again: at least once.
+ */
+export function createDispatcher(deps: { db: Database; config: WebhookConfig; sealKey: Buffer; log: FastifyBaseLogger }): Dispatcher {
+  const { db, config, sealKey, log } = deps;
+  const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  // The lease outlives one attempt (bounded by the timeout) and is renewed after each.
+  const leaseMs = config.timeoutMs + 10_000;
+  const inFlight = new Set<Promise<void>>();
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let polling = false;
+  let again = false;
+
+  async function deliverAll(items: ClaimedDelivery[]) {
+    const first = items[0]!;
+    const { tenant_id: tenantId, webhook_id: webhookId } = first;
+    try {
+      const secrets = [unseal(sealKey, first.secret_enc)];
+      if (first.previous_secret_enc) secrets.push(unseal(sealKey, first.previous_secret_enc));
+      for (const d of items) {
+        if (!running) break;
+        const result = await send(d.url, signedHeaders(secrets, d.event_id, d.body), d.body, {
+          timeoutMs: config.timeoutMs,
+          allowPrivate: config.allowPrivate,
+          signal: abort.signal,
+        });
+        if (!running) break; // aborted by shutdown: not an attempt, it stays due
+        const outcome = outcomeOf(result, d.attempts, config.backoffScale, new Date());
+        const active = await db.tenant(tenantId, (q) =>
+          recordAttempt(q, tenantId, webhookId, d.delivery_id, outcome, owner, leaseMs, DISABLE_AFTER_MS),
+        );
+        if (!result.ok || !active) break;
+      }
+    } catch (err) {
+      log.error({ err, webhookId }, 'webhook delivery failed unexpectedly');
+    } finally {
+      await db.tenant(tenantId, (q) => releaseLease(q, tenantId, webhookId, owner)).catch(() => undefined);
+    }
+  }
+
+  async function poll() {
+    if (!running) return;
+    if (polling) {
+      again = true;
+      return;
+    }
+    polling = true;
+    try {
+      do {
+        again = false;
+        const free = config.concurrency - inFlight.size;
+        if (free <= 0) break;
+        const rows = await db.system((q) => claim(q, owner, leaseMs, free, BATCH));
+        const byHook = new Map<string, ClaimedDelivery[]>();
+        for (const r of rows) {
+          const key = `${r.tenant_id}/${r.webhook_id}`;
+          byHook.set(key, [...(byHook.get(key) ?? []), r]);
+        }
+        for (const items of byHook.values()) {
+          const work = deliverAll(items).finally(() => {
+            inFlight.delete(work);
+            wake();
+          });
+          inFlight.add(work);
+        }
+      } while (again && running);
+    } catch (err) {
+      if (running) log.error({ err }, 'webhook dispatcher poll failed');
+    } finally {
+      polling = false;
+    }
+  }
+
+  function wake() {
+    if (running) setImmediate(() => void poll());
+  }
+
+  return {
+    wake,
+    start() {
+      if (running) return;
+      running = true;
+      timer = setInterval(() => void poll(), config.pollMs);
+      timer.unref();
+      wake();
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      clearInterval(timer);
+      abort.abort();
+      while (polling || inFlight.size > 0) {
+        await Promise.allSettled([...inFlight]);
+        if (polling) await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+  };
+}

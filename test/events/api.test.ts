@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
+import { client, type Client } from '../helpers/http.js';
+import { startReceiver, type Receiver } from './receiver.js';
+
+let server: TestServer;
+let tenant: TestTenant;
+let other: TestTenant;
+let api: Client;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  server = await startServer({ env: { NEURO_WEBHOOK_ALLOW_PRIVATE: 'true', NEURO_WEBHOOK_POLL_MS: '50' } });
+  tenant = await server.createTenant();
+  other = await server.createTenant();
+  api = client(server.url, tenant.token);
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await receiver?.close();
+  await server?.close();
+});
+
+async function eventsOf(objectId: string) {
+  return server.db.tenant(tenant.id, async (q) =>
+    (await q.query<{ type: string; changes: any; data: any; actor_type: string; actor_id: string | null; credential_id: string | null }>(
+      'SELECT type, changes, data, actor_type, actor_id, credential_id FROM events WHERE tenant_id = $1 AND object_id = $2 ORDER BY created_at, id',
+      [tenant.id, objectId],
+    )).rows,
+  );
+}
+
+describe('webhooks API', () => {
+  it('creates a webhook, shows its secret once, lists, gets, updates and deletes it', async () => {
+    const created = await api.post('/webhooks', { url: `${receiver.url}/a`, events: ['finding.created'], description: 'CI' });
+    expect(created.status, created.text).toBe(201);
+    const wh = created.body.data;
+    expect(wh.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(wh.secret.slice(6), 'base64')).toHaveLength(32);
+    expect(wh).toMatchObject({ url: `${receiver.url}/a`, events: ['finding.created'], description: 'CI', active: true, disabled_reason: null });
+
+    const got = await api.get(`/webhooks/${wh.id}`);
+    expect(got.status).toBe(200);
+    expect(got.body.data.secret).toBeUndefined();
+    expect(got.text).not.toContain(wh.secret.slice(6));
+    const list = await api.get('/webhooks');
+    expect(list.body.data.map((w: any) => w.id)).toContain(wh.id);
+    expect(list.text).not.toContain('whsec_');
+
+    const updated = await api.put(`/webhooks/${wh.id}`, { events: ['*'], active: false });
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.body.data).toMatchObject({ events: ['*'], active: false });
+
+    // The secret is stored sealed, not in clear.
+    const stored = await server.db.tenant(tenant.id, async (q) =>
+      (await q.query<{ secret_enc: string }>('SELECT secret_enc FROM webhooks WHERE tenant_id = $1 AND id = $2', [tenant.id, wh.id])).rows[0]!,
+    );
+    expect(stored.secret_enc).not.toContain(wh.secret.slice(6));
+
+    expect((await api.del(`/webhooks/${wh.id}`)).status).toBe(204);
+    expect((await api.get(`/webhooks/${wh.id}`)).status).toBe(404);
+    // Webhook changes are events too (for the audit log), without the secret.
+    const events = await eventsOf(wh.id);
+    expect(events.map((e) => e.type)).toEqual(['webhook.created', 'webhook.updated', 'webhook.deleted']);
+    expect(JSON.stringify(events)).not.toContain(wh.secret.slice(6));
+  });
+
+  it('refuses bad input with the field in details', async () => {
+    const cases: [unknown, string][] = [
+      [{ url: 'ftp://example.com/x', events: ['*'] }, 'url'],
+      [{ url: 'not a url', events: ['*'] }, 'url'],
+      [{ url: 'https://user:pw@example.com/', events: ['*'] }, 'url'],
+      [{ url: 'https://example.com/', events: ['finding.exploded'] }, 'events[0]'],
+      [{ url: 'https://example.com/', events: [] }, 'events'],
+      [{ url: 'https://example.com/', events: ['*', 'finding.created'] }, 'events'],
+      [{ url: 'https://example.com/', events: ['webhook.test'] }, 'events[0]'],
+      [{ events: ['*'] }, 'url'],
+      [{ url: 'https://example.com/', events: ['*'], secret: 'x' }, 'secret'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api.post('/webhooks', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      expect(res.body.error.details.map((d: any) => d.field), JSON.stringify(body)).toContain(field);
+    }
+    const wh = (await api.post('/webhooks', { url: `${receiver.url}/v`, events: ['*'], active: false })).body.data;
+    const bad = await api.get(`/webhooks/${wh.id}/deliveries?status=lost`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('status');
+    const history = await api.get(`/webhooks/${wh.id}`);
+    expect(history.status).toBe(200);
+    expect((await api.put(`/webhooks/${wh.id}`, {})).status).toBe(400);
+    expect((await api.put(`/webhooks/${wh.id}`, { url: 'gopher://x' })).body.error.details[0].field).toBe('url');
+  });
+
+  it('lists the event catalog with descriptions', async () => {
+    const res = await api.get('/webhooks/events');
+    expect(res.status).toBe(200);
+    const types = res.body.data.map((e: any) => e.type);
+    for (const t of ['client.created', 'client.updated', 'client.deleted', 'project.created', 'project.updated', 'project.deleted',
+      'finding.created', 'finding.updated', 'finding.deleted', 'finding.status_changed', 'asset.created', 'asset.updated',
+      'asset.deleted', 'report.generated', 'report.failed', 'webhook.test']) {
+      expect(types).toContain(t);
+    }
+    for (const e of res.body.data) expect(e.description.length).toBeGreaterThan(5);
+  });
+
+  it('answers 403 without the scope and 404 for another tenant, on every endpoint', async () => {
+    const wh = (await api.post('/webhooks', { url: `${receiver.url}/scopes`, events: ['*'], active: false })).body.data;
+    const project = (await api.post('/projects', { name: 'Scoped' })).body.data;
+    const finding = (await api.post('/findings', { project_id: project.id, title: 'Scoped' })).body.data;
+    const asset = (await api.post('/assets', { project_id: project.id, name: 'h', type: 'host' })).body.data;
+    const cl = (await api.post('/clients', { name: 'Scoped' })).body.data;
+    await server.db.tenant(tenant.id, (q) =>
+      q.query(`INSERT INTO events (tenant_id, id, type, actor_type) VALUES ($1, 'evt_x', 'webhook.test', 'system')`, [tenant.id]),
+    );
+    const dlv = (await server.db.tenant(tenant.id, (q) =>
+      q.query<{ id: string }>(`INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, event_type, status)
+                               VALUES ($1, 'dlv_x', $2, 'evt_x', 'webhook.test', 'failed') RETURNING id`, [tenant.id, wh.id]),
+    )).rows[0]!.id;
+
+    const endpoints: [string, string, unknown, string][] = [
+      ['GET', '/webhooks', undefined, 'webhooks:read'],
+      ['POST', '/webhooks', { url: `${receiver.url}/x`, events: ['*'] }, 'webhooks:write'],
+      ['GET', `/webhooks/${wh.id}`, undefined, 'webhooks:read'],
+      ['PUT', `/webhooks/${wh.id}`, { description: 'x' }, 'webhooks:write'],
+      ['DELETE', `/webhooks/${wh.id}`, undefined, 'webhooks:write'],
+      ['POST', `/webhooks/${wh.id}/rotate-secret`, undefined, 'webhooks:write'],
+      ['POST', `/webhooks/${wh.id}/test`, undefined, 'webhooks:write'],
+      ['GET', `/webhooks/${wh.id}/deliveries`, undefined, 'webhooks:read'],
+      ['POST', `/webhooks/${wh.id}/deliveries/${dlv}/redeliver`, undefined, 'webhooks:write'],
+      ['GET', '/webhooks/events', undefined, 'webhooks:read'],
+      ['GET', `/findings/${finding.id}/history`, undefined, 'findings:read'],
+      ['GET', `/projects/${project.id}/history`, undefined, 'projects:read'],
+      ['GET', `/assets/${asset.id}/history`, undefined, 'assets:read'],
+      ['GET', `/clients/${cl.id}/history`, undefined, 'clients:read'],
+    ];
+    const send = (c: Client, method: string, path: string, body: unknown) =>
+      method === 'GET' ? c.get(path) : method === 'DELETE' ? c.del(path) : method === 'PUT' ? c.put(path, body) : c.post(path, body);
+
+    // A token with every other scope but not this one (admin role).
+    const unrelated = client(server.url, await server.mintToken(tenant, ['projects:read', 'findings:write', 'reports:read']));
+    // Other roles never get webhooks: a manager's token asking for webhooks:read is refused by role.
+    const manager = client(server.url, await server.mintToken(tenant, ['webhooks:read', 'webhooks:write'], 'manager'));
+    const stranger = client(server.url, other.token);
+    for (const [method, path, body, scope] of endpoints) {
+      const denied = await send(unrelated, method, path, body);
+      if (scope !== 'projects:read') {
+        expect(denied.status, `${method} ${path} without ${scope}`).toBe(403);
+      }
+      if (scope.startsWith('webhooks')) {
+        expect((await send(manager, method, path, body)).status, `${method} ${path} as manager`).toBe(403);
+      }
+      if (path !== '/webhooks' && path !== '/webhooks/events') {
+        const res = await send(stranger, method, path, body);
+        expect(res.status, `${method} ${path} from another tenant`).toBe(404);
+      }
+    }
+    expect((await client(server.url, await server.mintToken(tenant, ['findings:read'])).get(`/projects/${project.id}/history`)).status).toBe(403);
+    // The stranger's own lists do not show this tenant's webhooks.
+    expect((await stranger.get('/webhooks')).body.data).toEqual([]);
+  });
+});
+
+describe('events and history', () => {
+  it('records who changed which field from what to what, newest first, paginated', async () => {
+    const project = (await api.post('/projects', { name: 'History' })).body.data;
+    const finding = (await api.post('/findings', { project_id: project.id, title: 'XSS', severity: 'Medium' })).body.data;
+    await api.put(`/findings/${finding.id}`, { severity: 'High' });
+    await api.put(`/findings/${finding.id}`, { status: 'Confirmed', title: 'Stored XSS' });
+    await api.put(`/findings/${finding.id}`, { title: 'Stored XSS' }); // no change: no event
+
+    const res = await api.get(`/findings/${finding.id}/history`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data.map((e: any) => e.type)).toEqual(['finding.status_changed', 'finding.updated', 'finding.updated', 'finding.created']);
+    const [statusChanged, second, first, createdEvent] = res.body.data;
+    expect(second.changes).toEqual({ status: { old: 'Open', new: 'Confirmed' }, title: { old: 'XSS', new: 'Stored XSS' } });
+    expect(statusChanged.changes).toEqual({ status: { old: 'Open', new: 'Confirmed' } });
+    expect(first.changes).toEqual({ severity: { old: 'Medium', new: 'High' } });
+    expect(createdEvent.changes).toBeNull();
+    expect(createdEvent.id).toMatch(/^evt_/);
+    expect(createdEvent.actor).toMatchObject({ type: 'service_account', name: 'Bootstrap admin' });
+    expect(createdEvent.actor.id).toMatch(/^sa_/);
+    expect(createdEvent.credential_id).toMatch(/^tok_/);
+    expect(createdEvent).toMatchObject({ object_type: 'finding', object_id: finding.id });
+
+    const page = await api.get(`/findings/${finding.id}/history?limit=2&page=2`);
+    expect(page.body.meta).toEqual({ page: 2, limit: 2, total: 4, pages: 2 });
+    expect(page.body.data.map((e: any) => e.type)).toEqual(['finding.updated', 'finding.created']);
+    const filtered = await api.get(`/findings/${finding.id}/history?type=finding.status_changed`);
+    expect(filtered.body.meta.total).toBe(1);
+
+    // Asset links are part of the change too.
+    const asset = (await api.post('/assets', { project_id: project.id, name: 'db1', type: 'host' })).body.data;
+    await api.put(`/findings/${finding.id}`, { asset_ids: [asset.id] });
+    const linked = await api.get(`/findings/${finding.id}/history?limit=1`);
+    expect(linked.body.data[0].changes).toEqual({ asset_ids: { old: [], new: [asset.id] } });
+
+    // Deleted: the history endpoint is gone, the events stay (with the last state) for the audit log.
+    expect((await api.del(`/findings/${finding.id}`)).status).toBe(204);
+    expect((await api.get(`/findings/${finding.id}/history`)).status).toBe(404);
+    const rows = await eventsOf(finding.id);
+    expect(rows.at(-1)).toMatchObject({ type: 'finding.deleted', data: { id: finding.id, title: 'Stored XSS', asset_ids: [asset.id] } });
+  });
+
+  it('keeps the history of clients, projects and assets', async () => {
+    const cl = (await api.post('/clients', { name: 'Acme' })).body.data;
+    await api.put(`/clients/${cl.id}`, { website: 'https://acme.example' });
+    const project = (await api.post('/projects', { name: 'P', client_id: cl.id })).body.data;
+    await api.put(`/projects/${project.id}`, { status: 'in_progress' });
+    const asset = (await api.post('/assets', { project_id: project.id, name: 'web', type: 'host' })).body.data;
+    await api.put(`/assets/${asset.id}`, { tags: ['dmz'] });
+
+    const c = await api.get(`/clients/${cl.id}/history`);
+    expect(c.body.data.map((e: any) => e.type)).toEqual(['client.updated', 'client.created']);
+    expect(c.body.data[0].changes).toEqual({ website: { old: null, new: 'https://acme.example' } });
+    const p = await api.get(`/projects/${project.id}/history`);
+    expect(p.body.data.map((e: any) => e.type)).toEqual(['project.updated', 'project.created']);
+    expect(p.body.data[0].changes).toEqual({ status: { old: 'planned', new: 'in_progress' } });
+    const a = await api.get(`/assets/${asset.id}/history`);
+    expect(a.body.data[0].changes).toEqual({ tags: { old: [], new: ['dmz'] } });
+
+    expect((await api.del(`/assets/${asset.id}`)).status).toBe(204);
+    expect((await eventsOf(asset.id)).map((e) => e.type)).toEqual(['asset.created', 'asset.updated', 'asset.deleted']);
+  });
+
+  it('emits nothing for a change that rolls back', async () => {
+    const wh = (await api.post('/webhooks', { url: `${receiver.url}/rollback`, events: ['*'] })).body.data;
+    const project = (await api.post('/projects', { name: 'Rollback', start_date: '2024-02-01' })).body.data;
+    const otherProject = (await api.post('/projects', { name: 'Other' })).body.data;
+    const foreign = (await api.post('/assets', { project_id: otherProject.id, name: 'x', type: 'host' })).body.data;
+
+    // The update is made, then found invalid: the transaction rolls back with its event.
+    const bad = await api.put(`/projects/${project.id}`, { end_date: '2024-01-01', name: 'Renamed' });
+    expect(bad.status).toBe(400);
+    // The finding is inserted, then its asset links fail: nothing stays.
+    const badFinding = await api.post('/findings', { project_id: project.id, title: 'Never', asset_ids: [foreign.id] });
+    expect(badFinding.status).toBe(400);
+
+    const history = await api.get(`/projects/${project.id}/history`);
+    expect(history.body.data.map((e: any) => e.type)).toEqual(['project.created']);
+    const never = await server.db.tenant(tenant.id, async (q) =>
+      (await q.query(`SELECT 1 FROM events WHERE tenant_id = $1 AND type = 'finding.created' AND data->>'title' = 'Never'`, [tenant.id])).rows,
+    );
+    expect(never).toEqual([]);
+
+    // A change after them is delivered, and nothing of the rolled-back ones ever was.
+    await api.put(`/projects/${project.id}`, { name: 'Done' });
+    const got = await receiver.waitFor(4, '/rollback');
+    const types = got.map((r) => JSON.parse(r.body).event);
+    expect(types).toEqual(['project.created', 'project.created', 'asset.created', 'project.updated']);
+    expect(got.map((r) => r.body).join()).not.toContain('Renamed');
+    expect(got.map((r) => r.body).join()).not.toContain('Never');
+    await api.del(`/webhooks/${wh.id}`);
+  });
+});
