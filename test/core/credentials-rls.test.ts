@@ -56,7 +56,7 @@ describe('presenting a credential', () => {
     ['an uppercase token', generateToken().toUpperCase()],
     ['a very long header', 'nf_live_' + 'a'.repeat(5000)],
   ])('answers %s with 401', async (_name, token) => {
-    for (const headers of [{ authorization: `Bearer ${token}` }, { 'x-api-key': token }]) {
+    for (const headers of [{ authorization: `Bearer ${token}` }, { 'x-api-key': token }] as Record<string, string>[]) {
       const res = await get(headers);
       expect(res.status, res.text).toBe(401);
       expect(['UNAUTHORIZED', 'INVALID_TOKEN']).toContain(res.body.error.code);
