@@ -105,10 +105,10 @@ GRANT EXECUTE ON FUNCTION auth_login_candidates(text, text) TO neuro_app;
 
 -- A refresh token arrives without its tenant too.
 CREATE FUNCTION auth_refresh_lookup(p_hash bytea)
-  RETURNS TABLE (tenant_id text, session_id text)
+  RETURNS TABLE (tenant_id text, tenant_slug text, session_id text)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
 AS $$
-  SELECT r.tenant_id, r.session_id FROM refresh_tokens r WHERE r.token_hash = p_hash
+  SELECT r.tenant_id, n.slug, r.session_id FROM refresh_tokens r JOIN tenants n ON n.id = r.tenant_id WHERE r.token_hash = p_hash
 $$;
 REVOKE ALL ON FUNCTION auth_refresh_lookup(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth_refresh_lookup(bytea) TO neuro_app;

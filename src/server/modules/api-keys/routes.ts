@@ -5,6 +5,7 @@ import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/sche
 import { sendData, sendPage } from '../../lib/crud.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, KeyIdParams, OwnKeyListQuery, RotateBody, ServiceKeyCreate } from './schemas.js';
 import { createApiKeyService } from './service.js';
+import { emptyBody } from '../auth/routes.js';
 
 const noStore = { 'cache-control': 'no-store' };
 
@@ -44,9 +45,10 @@ export const apiKeysModule: Module = {
     app.post('/user/api-keys/:id/rotate', {
       schema: {
         operationId: 'rotateOwnApiKey', tags, summary: 'New secret, same settings; the old one is revoked (after an optional grace period)',
-        params: IdParams, body: Type.Optional(RotateBody), response: created,
+        params: IdParams, body: RotateBody, response: created,
       },
       config: { principal: 'user' },
+      preValidation: emptyBody,
     }, async (req, reply) =>
       reply.code(201).headers(noStore).send(wrap(await service.rotateOwn(callerOf(req), req.params.id, req.body?.grace_period_seconds ?? 0))));
 

@@ -112,8 +112,14 @@ export async function insertRefreshToken(q: Queryable, tenantId: string, session
   await q.query('INSERT INTO refresh_tokens (tenant_id, token_hash, session_id) VALUES ($1, $2, $3)', [tenantId, hash, sessionId]);
 }
 
-export async function refreshLookup(q: Queryable, hash: Buffer): Promise<{ tenant_id: string; session_id: string } | undefined> {
-  return (await q.query<{ tenant_id: string; session_id: string }>('SELECT * FROM auth_refresh_lookup($1)', [hash])).rows[0];
+export interface RefreshLookupRow {
+  tenant_id: string;
+  tenant_slug: string;
+  session_id: string;
+}
+
+export async function refreshLookup(q: Queryable, hash: Buffer): Promise<RefreshLookupRow | undefined> {
+  return (await q.query<RefreshLookupRow>('SELECT * FROM auth_refresh_lookup($1)', [hash])).rows[0];
 }
 
 /** Marks a refresh token used; false when it had been used already (a replay). */

@@ -19,6 +19,11 @@ function metaOf(req: FastifyRequest): RequestMeta {
 
 const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
+/** A POST whose fields are all optional may come without a body (the browser's cookie refresh). */
+export async function emptyBody(req: FastifyRequest) {
+  if (req.body === undefined || req.body === null) req.body = {};
+}
+
 export const authModule: Module = {
   name: 'auth',
   tag: { name: 'Authentication', description: 'Login, refresh tokens, sessions, two-factor authentication, passwords.' },
@@ -53,10 +58,11 @@ export const authModule: Module = {
       schema: {
         operationId: 'refreshToken', tags, security: [],
         summary: 'Exchange a refresh token for a new access token and refresh token (the old one stops working)',
-        body: Type.Optional(RefreshBody),
+        body: RefreshBody,
         response: { 200: TokenResponse, ...errorResponses },
       },
       config: { public: true },
+      preValidation: emptyBody,
     }, async (req, reply) => {
       let token = req.body?.refresh_token;
       let viaCookie = false;
@@ -69,7 +75,7 @@ export const authModule: Module = {
         const sid = await service.sessionOfRefreshToken(token);
         if (sid && !passesCsrf(req, ctx.secret, sid)) throw new ForbiddenError('CSRF check failed: send the X-CSRF-Token header from the same origin');
       }
-      const grant = await service.refresh(token, metaOf(req));
+      const grant = await service.refresh(token, tenantFromHost(req.hostname, ctx.config.baseDomain), metaOf(req));
       if (viaCookie) cookies(req, reply, grant);
       return reply.headers(noStore).send(grant.body);
     });

@@ -24,7 +24,7 @@ export const TokenResponse = Type.Object({
 });
 
 export const RefreshBody = Type.Object(
-  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })) },
   { additionalProperties: false },
 );
 

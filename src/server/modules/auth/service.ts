@@ -193,11 +193,12 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
      * Rotates a refresh token. A refresh token that was used before revokes its whole session
      * (RFC 9700 §4.14.2): whoever holds the newer one loses it too.
      */
-    async refresh(refreshToken: string, meta: RequestMeta): Promise<SessionGrant> {
+    async refresh(refreshToken: string, hostTenant: string | null, meta: RequestMeta): Promise<SessionGrant> {
       if (!REFRESH_PATTERN.test(refreshToken)) throw invalidRefresh();
       const hash = keyedHash(refreshKey, refreshToken);
       const found = await db.system((q) => repo.refreshLookup(q, hash));
-      if (!found) throw invalidRefresh();
+      // On a tenant's host, only that tenant's refresh tokens (like every other credential).
+      if (!found || (hostTenant !== null && hostTenant !== found.tenant_slug)) throw invalidRefresh();
       const tenantId = found.tenant_id;
       const next = `nf_rt_${randomBytes(32).toString('hex')}`;
       const outcome = await db.tenantTx(tenantId, async (q) => {
