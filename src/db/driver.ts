@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -118,7 +119,30 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-type TrackedClient = pg.PoolClient & { neuroTenant?: string };
+type TrackedClient = pg.PoolClient & { neuroTenant?: string; neuroQ?: Queryable };
+
+/**
+ * A statement the server runs again and again is sent as a named prepared statement, so each
+ * connection parses and plans it once instead of on every request (planning a list query costs
+ * more than running it). Statements are named by their text; the number of distinct ones is capped
+ * so a connection never holds more than MAX_PREPARED.
+ */
+const MAX_PREPARED = 500;
+const preparedNames = new Map<string, string>();
+const seenOnce = new Set<string>();
+
+function statement(text: string, values: unknown[] | undefined): pg.QueryConfig {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    if (seenOnce.delete(text)) {
+      name = `s${createHash('sha1').update(text).digest('hex').slice(0, 30)}`;
+      preparedNames.set(text, name);
+    } else if (seenOnce.size < MAX_PREPARED) {
+      seenOnce.add(text);
+    }
+  }
+  return name === undefined ? { text, values } : { name, text, values };
+}
 
 async function openPostgres(url: string): Promise<Database> {
   // Migrations run as the connecting (owner) role, before any pooled connection drops to the app role.
@@ -142,7 +166,8 @@ async function openPostgres(url: string): Promise<Database> {
         await client.query(SET_TENANT, [tenantId]);
         client.neuroTenant = tenantId;
       }
-      return await fn(client as Queryable);
+      client.neuroQ ??= { query: (sql, params) => client.query(statement(sql, params)) } as Queryable;
+      return await fn(client.neuroQ);
     } catch (err) {
       broken = (err as { code?: string }).code === undefined; // a connection fault, not an SQL error
       throw err;

@@ -180,9 +180,11 @@ CREATE INDEX findings_search ON findings USING gin (search);
 -- GIN index for it in a query the policy applies to and scans every row of the tenant instead.
 -- This owner-run function does the index lookup for the current tenant only (the same condition as
 -- the policy) and nothing else; the list query then joins its ids back under RLS as usual.
+-- PL/pgSQL, so the result is built in one call (a set-returning SQL function would be re-entered,
+-- with its security-definer switch, once per row).
 CREATE FUNCTION finding_search_ids(q tsquery) RETURNS SETOF text
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public ROWS 1000
-  AS $$ SELECT id FROM findings WHERE tenant_id = tenant_setting() AND search @@ q $$;
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public ROWS 1000
+  AS $$ BEGIN RETURN QUERY SELECT f.id FROM findings f WHERE f.tenant_id = tenant_setting() AND f.search @@ q; END $$;
 REVOKE ALL ON FUNCTION finding_search_ids(tsquery) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION finding_search_ids(tsquery) TO neuro_app;
 
@@ -198,8 +200,11 @@ CREATE INDEX finding_assets_asset ON finding_assets (tenant_id, asset_id, findin
 
 -- Exact finding counts per (project, severity, status), kept in the same transaction as every
 -- change by statement-level triggers, so a list's meta.total for those filters is a sum over a
--- few rows instead of a count over thousands. Each change lands on one of 8 slots at random so
--- concurrent writers to the same project rarely wait on the same counter row.
+-- few rows instead of a count over thousands. Each group is counted twice: for its project, and
+-- for the whole tenant under project_id '*' (what a list without a project filter sums: a few
+-- rows however many projects there are). Each change lands on one of 8 slots at random so
+-- concurrent writers to the same group rarely wait on the same counter row; the rows of one
+-- statement are taken in a fixed order, so two writers never lock them crosswise.
 CREATE TABLE finding_counts (
   tenant_id  text NOT NULL,
   project_id text NOT NULL,
@@ -215,14 +220,18 @@ CREATE FUNCTION finding_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     INSERT INTO finding_counts AS c (tenant_id, project_id, severity, status, slot, n)
-      SELECT tenant_id, project_id, severity, status, floor(random() * 8)::smallint, count(*)
-        FROM new_rows GROUP BY tenant_id, project_id, severity, status
+      SELECT tenant_id, coalesce(project_id, '*'), severity, status, floor(random() * 8)::smallint, count(*)
+        FROM new_rows
+       GROUP BY GROUPING SETS ((tenant_id, project_id, severity, status), (tenant_id, severity, status))
+       ORDER BY 1, 2, 3, 4
     ON CONFLICT (tenant_id, severity, status, project_id, slot) DO UPDATE SET n = c.n + excluded.n;
   END IF;
   IF TG_OP IN ('DELETE', 'UPDATE') THEN
     INSERT INTO finding_counts AS c (tenant_id, project_id, severity, status, slot, n)
-      SELECT tenant_id, project_id, severity, status, floor(random() * 8)::smallint, -count(*)
-        FROM old_rows GROUP BY tenant_id, project_id, severity, status
+      SELECT tenant_id, coalesce(project_id, '*'), severity, status, floor(random() * 8)::smallint, -count(*)
+        FROM old_rows
+       GROUP BY GROUPING SETS ((tenant_id, project_id, severity, status), (tenant_id, severity, status))
+       ORDER BY 1, 2, 3, 4
     ON CONFLICT (tenant_id, severity, status, project_id, slot) DO UPDATE SET n = c.n + excluded.n;
   END IF;
   RETURN NULL;

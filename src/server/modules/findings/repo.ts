@@ -45,14 +45,19 @@ export const findings: ListSpec = {
   },
   fastCount(tenantParam, active, p, fixed) {
     const used = { ...active, ...fixed };
-    if (!Object.keys(used).every((k) => COUNTABLE.has(k))) return null;
+    // A search alone: count the lookup's ids, without joining each back to its row.
+    const names = Object.keys(used);
+    if (names.length === 1 && used.search) {
+      return `SELECT count(*) FROM finding_search_ids(websearch_to_tsquery('english', ${p.add(used.search)}))`;
+    }
+    if (!names.every((k) => COUNTABLE.has(k))) return null;
     const where = [`fc.tenant_id = ${tenantParam}`];
     if (used.severity) where.push(`fc.severity = ANY(${p.add(splitList(used.severity))})`);
     if (used.status) where.push(`fc.status = ANY(${p.add(splitList(used.status))})`);
     // A project from the path and one from the query may differ (then nothing matches): both apply.
-    for (const projectId of new Set([active.project_id, fixed.project_id])) {
-      if (projectId) where.push(`fc.project_id = ${p.add(projectId)}`);
-    }
+    // Without one, the tenant-wide rows (project_id '*') hold the sum over all projects.
+    const projectIds = [...new Set([active.project_id, fixed.project_id])].filter((id) => id);
+    for (const projectId of projectIds.length > 0 ? projectIds : ['*']) where.push(`fc.project_id = ${p.add(projectId)}`);
     return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
   },
 };
