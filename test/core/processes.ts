@@ -1,0 +1,140 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** Helpers for tests that run the real server and the operator CLI as processes. */
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+/** A temporary data folder and, when DATABASE_URL is set, a fresh database of that server. */
+export async function freshStorage(): Promise<{ env: Record<string, string>; dataDir: string; cleanup: () => Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-proc-'));
+  const base = process.env.DATABASE_URL;
+  let url = '';
+  let name = '';
+  if (base) {
+    name = `neuro_p_${randomBytes(6).toString('hex')}`;
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    await c.query(`CREATE DATABASE ${name}`);
+    await c.end();
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    url = u.toString();
+  }
+  return {
+    dataDir,
+    env: { NEURO_DATA_DIR: dataDir, DATABASE_URL: url, LOG_LEVEL: 'info' },
+    cleanup: async () => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!name) return;
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await c.end();
+    },
+  };
+}
+
+const baseEnv = () => {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('NEURO_') || k === 'PORT' || k === 'HOST' || k === 'LOG_LEVEL') delete env[k];
+  return env;
+};
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run -s admin -- …args` with the given settings. */
+export function admin(args: string[], env: Record<string, string>): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '-s', 'admin', '--', ...args], { cwd: ROOT, env: { ...baseEnv(), ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  port: number;
+  url: string;
+  output(): string;
+  /** Resolves with the process's exit code. */
+  exited: Promise<number | null>;
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+  stop(): Promise<number | null>;
+}
+
+/** `tsx src/server/main.ts` with the given settings (the `npm start` command without npm). */
+export async function startProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const port = env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
+  const proc = spawn(TSX, ['src/server/main.ts'], {
+    cwd: ROOT,
+    env: { ...baseEnv(), HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const l of listeners) l();
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, ms = 90_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(out)) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`));
+      }, ms);
+      listeners.add(check);
+      void exited.then(() => setTimeout(() => {
+        if (listeners.has(check)) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`process exited before ${pattern}; output:\n${out}`));
+        }
+      }, 50));
+      check();
+    });
+  return {
+    proc,
+    port,
+    url: `http://127.0.0.1:${port}/api/v1`,
+    output: () => out,
+    exited,
+    waitFor,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export const TOKEN_RE = /nf_live_[0-9a-f]{48}/g;
