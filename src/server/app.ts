@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Database } from '../db/driver.js';
 import type { Config } from './config.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { createFailureThrottle, createRateLimiter, MemoryRateLimitStore, type RateLimitStore } from './plugins/rate-limit.js';
@@ -58,6 +58,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
+    // Requests refused before routing (bad URL, malformed HTTP) get the envelope too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validators());

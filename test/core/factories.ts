@@ -77,7 +77,7 @@ export function rawRequest(
   opts: { method: string; headers?: Record<string, string>; body?: string },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; body: any }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method, headers: opts.headers }, (res) => {
+    const req = http.request(url, { method: opts.method, headers: opts.headers, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));

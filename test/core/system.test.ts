@@ -18,7 +18,8 @@ describe('users (read)', () => {
     expect(list.body.meta).toEqual({ page: 1, limit: 50, total: 2, pages: 1 });
     const got = await api.get(`/users/${u.id}`);
     expect(got.status).toBe(200);
-    expect(Object.keys(got.body.data).sort()).toEqual(['active', 'created_at', 'email', 'id', 'name', 'role', 'updated_at']);
+    expect(Object.keys(got.body.data)).toEqual(expect.arrayContaining(['active', 'created_at', 'email', 'id', 'name', 'role', 'updated_at']));
+    expect(Object.keys(got.body.data).filter((k) => /password|hash|secret|totp_secret/.test(k))).toEqual([]);
     expect(got.body.data).toMatchObject({ id: u.id, email: 'ada@example.com', name: 'Ada', role: 'manager', active: true });
     expectError(await api.get('/users/user_nope'), 404, 'NOT_FOUND');
   });
@@ -131,6 +132,25 @@ describe('HTTP edges: always the envelope, never a 500', () => {
     ];
     for (const res of bad) expectError(res, 400, 'VALIDATION_ERROR');
     expectError(bad[5]!, 400, 'VALIDATION_ERROR', ['page']);
+  });
+
+  it('answers URLs and HTTP the router or parser refuses in the envelope', async () => {
+    const auth = { authorization: `Bearer ${s.tenant.token}` };
+    const send = (path: string, headers: Record<string, string> = auth, method = 'GET', body?: string) =>
+      rawRequest(`${s.server.url}${path}`, { method, headers, body });
+    expectError(await send('/projects/%E0%A4%A'), 400, 'VALIDATION_ERROR', ['path']);
+    expectError(await send(`/projects/${'a'.repeat(65)}`), 400, 'VALIDATION_ERROR', ['id']);
+    expectError(await send(`/projects/${'a'.repeat(5000)}`), 400, 'VALIDATION_ERROR', ['path']);
+    const mismatch = await send('/projects', { ...auth, 'content-type': 'application/json', 'content-length': '5' }, 'POST', '{"name":"x"}');
+    expect(mismatch.status).toBeLessThan(500);
+    const deep = await send('/projects', { ...auth, 'content-type': 'application/json' }, 'POST', '['.repeat(100_000));
+    expectError(deep, 400, 'VALIDATION_ERROR');
+    const huge = await send(`/projects?search=${'x'.repeat(20_000)}`);
+    expect(huge.status).toBe(431);
+    expect(huge.body.success).toBe(false);
+    // HEAD follows GET, credential check included.
+    expect((await send('/projects', {}, 'HEAD')).status).toBe(401);
+    expect((await send('/projects', auth, 'HEAD')).status).toBe(200);
   });
 
   it('sends x-request-id and rate-limit headers', async () => {

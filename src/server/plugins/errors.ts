@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { AppError, type FieldError } from '../lib/errors.js';
 
@@ -51,6 +52,37 @@ function send(reply: FastifyReply, status: number, code: string, message: string
   const error: Record<string, unknown> = { code, message };
   if (details && details.length > 0) error.details = details;
   return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ success: false, error }));
+}
+
+/**
+ * URLs the router cannot take (bad percent-encoding, a path segment over the router's limit) never
+ * reach a route or the error handler; Fastify hands them here (its `frameworkErrors` option).
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  return send(reply, 400, 'VALIDATION_ERROR', tooLong ? 'A path segment is too long' : 'The URL is not valid', [
+    { field: 'path', message: tooLong ? 'has a segment that is too long' : 'is not a valid URL path' },
+  ]);
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive'],
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'Request headers are too large'],
+};
+
+/** Requests Node's HTTP parser refuses (Fastify's `clientErrorHandler`): the envelope, then close. */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'VALIDATION_ERROR', 'Malformed HTTP request'];
+  this.log.debug({ code: err.code }, 'client error');
+  const body = JSON.stringify({ success: false, error: { code, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${code}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** The one error handler: every failure leaves as the documented envelope; a 500 never leaks internals. */
