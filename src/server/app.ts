@@ -12,7 +12,7 @@ import { createFailureThrottle, createRateLimiter, MemoryRateLimitStore, type Ra
 import { RedisRateLimitStore } from './plugins/rate-limit-redis.js';
 import { createTokenService, type Principal } from './modules/tokens/service.js';
 import { createKeyStore } from './lib/jwt.js';
-import { connectRedis, createRevocationBus } from './lib/redis.js';
+import { connectRedis, createRevocationBus, redisReady } from './lib/redis.js';
 import { modules } from './modules/index.js';
 import type { App, AppContext } from './types.js';
 import { VERSION } from './version.js';
@@ -74,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   let store = deps.rateLimitStore;
   if (config.redisUrl) {
     const redis = connectRedis(config.redisUrl);
+    if (!(await redisReady(redis))) app.log.warn('redis does not answer yet: counting rate limits in this process until it does');
     const bus = createRevocationBus({
       url: config.redisUrl,
       channel: `${config.redisPrefix}revocations`,
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       onMessage: (m) => tokens.forgetLocal(m),
     });
     tokens.setBus(bus);
+    await bus.ready();
     store ??= new RedisRateLimitStore(redis, config.redisPrefix, app.log);
     app.addHook('onClose', async () => {
       await bus.close();

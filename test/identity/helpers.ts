@@ -102,3 +102,10 @@ export async function redisProxy(target: string): Promise<{ url: string; cut(): 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the current fixed window of `seconds` has at least `margin` ms left. */
+export async function freshWindow(seconds: number, margin = 8000): Promise<void> {
+  const ms = seconds * 1000;
+  const left = ms - (Date.now() % ms);
+  if (left < margin) await sleep(left + 50);
+}

@@ -26,6 +26,8 @@ export interface Logger {
 /** Revocations published to every instance so their caches forget a credential within a second. */
 export interface RevocationBus {
   publish(message: RevocationMessage): void;
+  /** Resolves once subscribed (or after `ms`). */
+  ready(ms?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export function createRevocationBus(opts: {
       opts.log.warn({ err: err.message }, 'redis subscriber unavailable; revocations from other instances arrive with the cache lifetime');
     }
   });
-  sub.subscribe(opts.channel).catch(() => undefined);
+  const subscribed = sub.subscribe(opts.channel).then(() => true, () => false);
   sub.on('message', (channel, text) => {
     if (channel !== opts.channel) return;
     try {
@@ -64,8 +66,23 @@ export function createRevocationBus(opts: {
         opts.log.warn({ err: err.message }, 'could not publish a revocation to redis');
       });
     },
+    ready(ms = 2000) {
+      return Promise.race([subscribed, new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+    },
     async close() {
       sub.disconnect();
     },
   };
+}
+
+/** Waits (at most `ms`) for the first connection, so the first requests already count in Redis. */
+export function redisReady(redis: Redis, ms = 2000): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
