@@ -1,0 +1,172 @@
+/**
+ * What authentication costs on `GET /api/v1/findings/{id}`, in one run:
+ *
+ *   npx tsx bench/auth-overhead.ts [--duration=10] [--connections=16] [--rounds=3]
+ *
+ * Starts its own server as a child process (this file with `--serve`: PGlite in a temporary folder,
+ * or a fresh database on BENCH_DATABASE_URL) built with the bench-only `benchAuthBypass`, so the
+ * same route can be served with authentication turned off (requests carrying `x-bench-no-auth: 1`;
+ * main.ts never enables this). Then autocannon drives, round after round in turn:
+ *
+ *   health      GET /health, no credential (the floor: routing, rate limit, JSON)
+ *   no-auth     GET /findings/{id} with authentication turned off
+ *   api-token   GET /findings/{id} with an nf_live_ API token (verified once, then cached)
+ *   jwt         GET /findings/{id} with a login's access token (signature checked once, then cached)
+ *
+ * and prints requests/s (median over rounds), latencies, and each as a ratio to no-auth. Target: the
+ * cached API token adds at most 10 % over no-auth (ratio ≥ 0.91 in requests/s).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const flag = (name: string, fallback: number) => {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.slice(name.length + 3)) : fallback;
+};
+
+interface Ready {
+  url: string;
+  findingId: string;
+  apiToken: string;
+  jwt: string;
+}
+
+async function serve() {
+  const { default: pg } = await import('pg');
+  const { loadConfig } = await import('../src/server/config.js');
+  const { openDatabase } = await import('../src/db/driver.js');
+  const { buildApp } = await import('../src/server/app.js');
+  const { createTokenService } = await import('../src/server/modules/tokens/service.js');
+  const { createTenantService } = await import('../src/server/modules/tenants/service.js');
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-bench-auth-'));
+  let databaseUrl: string | undefined;
+  let drop = async () => {};
+  if (process.env.BENCH_DATABASE_URL) {
+    const name = `neuro_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(process.env.BENCH_DATABASE_URL);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    drop = async () => {
+      const c = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  const config = loadConfig({
+    NEURO_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl ?? '',
+    NEURO_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    NEURO_RATE_LIMIT_PER_MINUTE: '100000000',
+    NEURO_RATE_LIMIT_PER_HOUR: '100000000',
+    NEURO_WEBHOOK_DISPATCHER: 'false',
+  });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const secret = config.secret!;
+  const tenants = createTenantService({ db, tokens: createTokenService({ db, secret }) });
+  const t = await tenants.create('bench');
+  const app = await buildApp({
+    config, db, secret,
+    benchAuthBypass: {
+      tenantId: t.tenant.id, tenantSlug: 'bench', credentialId: 'bench-no-auth', kind: 'service',
+      userId: null, serviceAccountId: t.serviceAccount.id, role: 'admin', scopes: ['admin'],
+    },
+  });
+  const call = async (method: string, url: string, body?: unknown, token = t.token) => {
+    const res = await app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: body as object, headers: { authorization: `Bearer ${token}` } });
+    return res.json() as { data: { id: string } } & Record<string, string>;
+  };
+  const project = await call('POST', '/projects', { name: 'Bench' });
+  const finding = await call('POST', '/findings', { project_id: project.data.id, title: 'SQL injection in login', severity: 'High', description: 'x'.repeat(600) });
+  const password = `bench-${randomBytes(12).toString('hex')}`;
+  await call('POST', '/users', { email: 'bench@example.com', name: 'Bench', role: 'tester', password });
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'bench@example.com', password } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const ready: Ready = { url: `http://127.0.0.1:${port}/api/v1`, findingId: finding.data.id, apiToken: t.token, jwt: login.json().access_token };
+  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+  const stop = async () => {
+    await app.close();
+    await db.close();
+    await drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.stdin.on('end', () => void stop()); // the parent went away
+  process.stdin.resume();
+}
+
+async function main() {
+  const { default: autocannon } = await import('autocannon');
+  const duration = flag('duration', 10);
+  const connections = flag('connections', 16);
+  const rounds = flag('rounds', 3);
+  const file = fileURLToPath(import.meta.url);
+  const tsx = path.join(path.dirname(file), '..', 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [file, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as Ready);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const finding = `${ready.url}/findings/${ready.findingId}`;
+  const scenarios: { name: string; url: string; headers: Record<string, string> }[] = [
+    { name: 'health', url: `${ready.url}/health`, headers: {} },
+    { name: 'no-auth', url: finding, headers: { 'x-bench-no-auth': '1' } },
+    { name: 'api-token', url: finding, headers: { authorization: `Bearer ${ready.apiToken}` } },
+    { name: 'jwt', url: finding, headers: { authorization: `Bearer ${ready.jwt}` } },
+  ];
+  for (const s of scenarios) {
+    const check = await fetch(s.url, { headers: s.headers });
+    if (check.status !== 200) throw new Error(`${s.name}: ${check.status} ${await check.text()}`);
+  }
+  const run = (s: (typeof scenarios)[number], seconds: number) =>
+    autocannon({ url: s.url, headers: s.headers, connections, duration: seconds });
+  process.stderr.write(`warming up (${Math.min(duration, 5)} s each)…\n`);
+  for (const s of scenarios) await run(s, Math.min(duration, 5));
+  const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; errors: number }>();
+  for (let r = 1; r <= rounds; r++) {
+    for (const s of scenarios) {
+      const out = await run(s, duration);
+      const acc = results.get(s.name) ?? { rps: [], p50: [], p99: [], errors: 0 };
+      acc.rps.push(out.requests.average);
+      acc.p50.push(out.latency.p50);
+      acc.p99.push(out.latency.p99);
+      acc.errors += out.errors + out.non2xx;
+      results.set(s.name, acc);
+      process.stderr.write(`round ${r} ${s.name}: ${Math.round(out.requests.average)} req/s\n`);
+    }
+  }
+  child.kill('SIGTERM');
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const base = median(results.get('no-auth')!.rps);
+  console.log(`\nGET /findings/{id}: ${connections} connections, ${duration} s × ${rounds} rounds (median), ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
+  console.log('scenario     req/s   p50 ms  p99 ms  vs no-auth  overhead  errors');
+  for (const [name, r] of results) {
+    const rps = median(r.rps);
+    const ratio = rps / base;
+    console.log(
+      `${name.padEnd(11)} ${String(Math.round(rps)).padStart(6)}  ${String(median(r.p50)).padStart(6)}  ${String(median(r.p99)).padStart(6)}` +
+        `  ${ratio.toFixed(3).padStart(10)}  ${name === 'health' ? '       -' : `${((1 / ratio - 1) * 100).toFixed(1).padStart(7)}%`}  ${String(r.errors).padStart(6)}`,
+    );
+  }
+  const tokenOverhead = (base / median(results.get('api-token')!.rps) - 1) * 100;
+  console.log(`\ncached API token overhead: ${tokenOverhead.toFixed(1)} % (target ≤ 10 %) → ${tokenOverhead <= 10 ? 'met' : 'NOT met'}`);
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();
