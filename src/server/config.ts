@@ -35,6 +35,8 @@ export interface WebhookConfig {
   pollMs: number;
   /** Webhooks one process delivers to at the same time. */
   concurrency: number;
+  /** Deliveries in flight to one webhook (started in order); 1 sends strictly one after another. */
+  window: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +77,7 @@ function webhookSettings(env: Env): WebhookConfig {
     backoffScale,
     pollMs: intSetting(env, 'NEURO_WEBHOOK_POLL_MS', 200, 10, 60_000),
     concurrency: intSetting(env, 'NEURO_WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    window: intSetting(env, 'NEURO_WEBHOOK_WINDOW', 16, 1, 100),
   };
 }
 

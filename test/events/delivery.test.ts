@@ -18,6 +18,8 @@ beforeAll(async () => {
       // 5 s → 5 ms, 5 min → 300 ms: the whole schedule in seconds.
       NEURO_WEBHOOK_BACKOFF_SCALE: '0.001',
       NEURO_WEBHOOK_TIMEOUT_MS: '1000',
+      // One delivery in flight per webhook: strictly in order (the default window of 16 starts them in order).
+      NEURO_WEBHOOK_WINDOW: '1',
     },
   });
   tenant = await server.createTenant();

@@ -143,7 +143,9 @@ BEGIN
                       AND d.next_attempt_at <= clock_timestamp())
      ORDER BY w.lease_until NULLS FIRST
      LIMIT p_hooks
-     FOR UPDATE SKIP LOCKED
+     -- NO KEY UPDATE: writers inserting deliveries hold KEY SHARE on the webhook row (the foreign
+     -- key), which FOR UPDATE would wait for, or with SKIP LOCKED skip, for as long as writes go on.
+     FOR NO KEY UPDATE SKIP LOCKED
   ), leased AS (
     UPDATE webhooks w
        SET lease_owner = p_owner, lease_until = clock_timestamp() + make_interval(secs => p_lease_ms / 1000.0)

@@ -1,10 +1,11 @@
 import os from 'node:os';
+import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../../db/driver.js';
 import type { WebhookConfig } from '../../config.js';
 import { unseal } from '../../lib/sealed.js';
-import { claim, recordAttempt, releaseLease, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
+import { claim, recordAttempts, releaseLease, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
 import { send, type SendResult } from './sender.js';
 import { signedHeaders } from './signing.js';
 
@@ -14,7 +15,8 @@ export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
 const DAY = 86_400_000;
 /** A webhook whose every delivery failed for this long is turned off. */
 export const DISABLE_AFTER_MS = 5 * DAY;
-const BATCH = 50;
+const BATCH = 100;
+const FLUSH_EVERY_MS = 1000;
 
 /** When to try again after `attempts` failed attempts, or null when that was the last. */
 export function nextDelay(attempts: number, scale: number, retryAfterMs: number | null, random = Math.random): number | null {
@@ -49,17 +51,18 @@ export interface Dispatcher {
 /**
  * Delivers queued events. Each poll leases webhooks that have due deliveries (several instances
  * can poll side by side: a webhook is leased to one at a time), then sends each webhook's due
- * deliveries in order, one after another; a failure ends that webhook's turn so the ones behind it
- * follow only as far as retries allow. An attempt is recorded after it is made, so a crash between
+ * deliveries in order, up to `window` at a time; a failure ends that webhook's turn so the ones
+ * behind it follow only as far as retries allow. An attempt is recorded after it is made, so a crash between
  * the two sends it again: at least once.
  */
 export function createDispatcher(deps: { db: Database; config: WebhookConfig; sealKey: Buffer; log: FastifyBaseLogger }): Dispatcher {
   const { db, config, sealKey, log } = deps;
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  // The lease outlives one attempt (bounded by the timeout) and is renewed after each.
+  // The lease outlives one attempt (bounded by the timeout) and is renewed with each write of results.
   const leaseMs = config.timeoutMs + 10_000;
   const inFlight = new Set<Promise<void>>();
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one listener per attempt in flight
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let polling = false;
@@ -68,23 +71,40 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
   async function deliverAll(items: ClaimedDelivery[]) {
     const first = items[0]!;
     const { tenant_id: tenantId, webhook_id: webhookId } = first;
+    // Results are written in runs (one statement for many attempts), at the latest every second,
+    // which also renews the lease; a crash before a write only means those are sent again.
+    let done: { deliveryId: string; outcome: AttemptOutcome }[] = [];
+    let flushedAt = Date.now();
+    const flush = async () => {
+      if (done.length === 0) return true;
+      const run = done;
+      done = [];
+      flushedAt = Date.now();
+      return db.tenant(tenantId, (q) => recordAttempts(q, tenantId, webhookId, run, owner, leaseMs, DISABLE_AFTER_MS));
+    };
     try {
       const secrets = [unseal(sealKey, first.secret_enc)];
       if (first.previous_secret_enc) secrets.push(unseal(sealKey, first.previous_secret_enc));
-      for (const d of items) {
-        if (!running) break;
-        const result = await send(d.url, signedHeaders(secrets, d.event_id, d.body), d.body, {
-          timeoutMs: config.timeoutMs,
-          allowPrivate: config.allowPrivate,
-          signal: abort.signal,
-        });
-        if (!running) break; // aborted by shutdown: not an attempt, it stays due
-        const outcome = outcomeOf(result, d.attempts, config.backoffScale, new Date());
-        const active = await db.tenant(tenantId, (q) =>
-          recordAttempt(q, tenantId, webhookId, d.delivery_id, outcome, owner, leaseMs, DISABLE_AFTER_MS),
-        );
-        if (!result.ok || !active) break;
-      }
+      // Sends start in order, at most `window` at a time (1: strictly one after another). After a
+      // failure no new one starts: the rest wait for the next turn, behind its retry.
+      let next = 0;
+      let halt = false;
+      const lane = async () => {
+        while (running && !halt && next < items.length) {
+          const d = items[next++]!;
+          const result = await send(d.url, signedHeaders(secrets, d.event_id, d.body), d.body, {
+            timeoutMs: config.timeoutMs,
+            allowPrivate: config.allowPrivate,
+            signal: abort.signal,
+          });
+          if (!running) return; // aborted by shutdown: not an attempt, it stays due
+          done.push({ deliveryId: d.delivery_id, outcome: outcomeOf(result, d.attempts, config.backoffScale, new Date()) });
+          if (!result.ok) halt = true;
+          else if (Date.now() - flushedAt >= FLUSH_EVERY_MS && !(await flush())) halt = true;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(config.window, items.length) }, lane));
+      await flush();
     } catch (err) {
       log.error({ err, webhookId }, 'webhook delivery failed unexpectedly');
     } finally {

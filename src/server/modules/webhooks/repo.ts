@@ -111,38 +111,45 @@ export interface AttemptOutcome {
 }
 
 /**
- * Records an attempt, renews the lease, and keeps the webhook's failure streak: a success ends it;
- * a failure on a webhook failing for `disableAfterMs` turns it off with a reason its owner sees.
+ * Records a run of attempts of one webhook (successes, then at most one failure, which ended the
+ * run), renews the lease, and keeps the webhook's failure streak: a success ends it; a failure on a
+ * webhook failing for `disableAfterMs` turns it off with a reason its owner sees, as does a 410.
  * Returns whether the webhook is still active.
  */
-export async function recordAttempt(
-  q: Queryable, tenantId: string, webhookId: string, deliveryId: string, o: AttemptOutcome,
+export async function recordAttempts(
+  q: Queryable, tenantId: string, webhookId: string, attempts: { deliveryId: string; outcome: AttemptOutcome }[],
   owner: string, leaseMs: number, disableAfterMs: number,
 ): Promise<boolean> {
-  const ok = o.status === 'succeeded';
+  const last = attempts.at(-1)!.outcome;
+  const col = <T>(f: (o: AttemptOutcome) => T) => attempts.map((a) => f(a.outcome));
   const { rows } = await q.query<{ active: boolean }>(
-    `WITH d AS (
-       UPDATE webhook_deliveries SET status = $4, attempts = attempts + 1, next_attempt_at = $5, last_attempt_at = $6,
-              duration_ms = $7, response_status = $8, response_body = $9, error = $10
-        WHERE tenant_id = $1 AND id = $3 RETURNING 1)
+    `WITH o AS (
+       SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[])
+         AS o(id, status, next_at, at, duration, code, body, error)
+     ), d AS (
+       UPDATE webhook_deliveries x SET status = o.status, attempts = x.attempts + 1, next_attempt_at = o.next_at,
+              last_attempt_at = o.at, duration_ms = o.duration, response_status = o.code, response_body = o.body, error = o.error
+         FROM o WHERE x.tenant_id = $1 AND x.id = o.id RETURNING 1)
      UPDATE webhooks w SET
        lease_until = CASE WHEN w.lease_owner = $12 THEN clock_timestamp() + make_interval(secs => $13 / 1000.0) ELSE w.lease_until END,
-       failing_since = CASE WHEN $11 THEN NULL ELSE coalesce(w.failing_since, $6) END,
+       failing_since = CASE WHEN $11 THEN NULL ELSE coalesce(w.failing_since, $16::timestamptz) END,
        active = w.active AND $14::text IS NULL
-                AND ($11 OR w.failing_since IS NULL OR w.failing_since > $6::timestamptz - make_interval(secs => $15 / 1000.0)),
+                AND ($11 OR w.failing_since IS NULL OR w.failing_since > $16::timestamptz - make_interval(secs => $15 / 1000.0)),
        disabled_reason = CASE
          WHEN $14::text IS NOT NULL THEN $14
-         WHEN NOT $11 AND w.failing_since <= $6::timestamptz - make_interval(secs => $15 / 1000.0)
-           THEN 'Every delivery failed since ' || iso(w.failing_since) || '; last error: ' || coalesce($10, 'unknown')
+         WHEN NOT $11 AND w.failing_since <= $16::timestamptz - make_interval(secs => $15 / 1000.0)
+           THEN 'Every delivery failed since ' || iso(w.failing_since) || '; last error: ' || coalesce($17, 'unknown')
          ELSE w.disabled_reason END,
        disabled_at = CASE
-         WHEN $14::text IS NOT NULL OR (NOT $11 AND w.failing_since <= $6::timestamptz - make_interval(secs => $15 / 1000.0))
+         WHEN $14::text IS NOT NULL OR (NOT $11 AND w.failing_since <= $16::timestamptz - make_interval(secs => $15 / 1000.0))
            THEN clock_timestamp() ELSE w.disabled_at END
       WHERE w.tenant_id = $1 AND w.id = $2 AND EXISTS (SELECT 1 FROM d)
      RETURNING w.active`,
     [
-      tenantId, webhookId, deliveryId, o.status, o.nextAttemptAt?.toISOString() ?? null, o.attemptedAt.toISOString(),
-      o.durationMs, o.responseStatus, o.responseBody, o.error, ok, owner, leaseMs, o.disableReason, disableAfterMs,
+      tenantId, webhookId, attempts.map((a) => a.deliveryId), col((o) => o.status), col((o) => o.nextAttemptAt?.toISOString() ?? null),
+      col((o) => o.attemptedAt.toISOString()), col((o) => o.durationMs), col((o) => o.responseStatus), col((o) => o.responseBody),
+      col((o) => o.error), last.status === 'succeeded', owner, leaseMs, last.disableReason, disableAfterMs,
+      last.attemptedAt.toISOString(), last.error,
     ],
   );
   return rows[0]?.active ?? false;
