@@ -222,6 +222,15 @@ describe('events and history', () => {
 
     expect((await api.del(`/assets/${asset.id}`)).status).toBe(204);
     expect((await eventsOf(asset.id)).map((e) => e.type)).toEqual(['asset.created', 'asset.updated', 'asset.deleted']);
+
+    // Deleting a project deletes its findings and assets, each with its event and last state.
+    const f = (await api.post('/findings', { project_id: project.id, title: 'Cascaded' })).body.data;
+    const a2 = (await api.post('/assets', { project_id: project.id, name: 'db', type: 'host' })).body.data;
+    expect((await api.del(`/projects/${project.id}`)).status).toBe(204);
+    expect((await eventsOf(f.id)).map((e) => e.type)).toEqual(['finding.created', 'finding.deleted']);
+    expect((await eventsOf(f.id))[1]!.data).toMatchObject({ id: f.id, title: 'Cascaded' });
+    expect((await eventsOf(a2.id)).map((e) => e.type)).toEqual(['asset.created', 'asset.deleted']);
+    expect((await eventsOf(project.id)).map((e) => e.type)).toEqual(['project.created', 'project.updated', 'project.deleted']);
   });
 
   it('emits nothing for a change that rolls back', async () => {

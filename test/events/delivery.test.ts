@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
 import { client, type Client } from '../helpers/http.js';
+import { createDispatcher } from '../../src/server/modules/webhooks/dispatcher.js';
+import { deriveKey } from '../../src/server/lib/sealed.js';
 import { eventually, startReceiver, type Receiver } from './receiver.js';
 
 let server: TestServer;
@@ -274,5 +276,30 @@ describe('webhook delivery', () => {
     const got = await receiver.waitFor(20, '/ordered');
     expect(got.map((r) => parse(r).data.name)).toEqual(Array.from({ length: 20 }, (_, i) => `v${i + 1}`));
     await api.del(`/webhooks/${wh.id}`);
+  });
+
+  it('sends each delivery once with several dispatchers side by side', async () => {
+    receiver.answer = () => ({});
+    // Two more dispatchers on the same database, as two more server instances would run them.
+    const extra = [1, 2].map(() =>
+      createDispatcher({
+        db: server.db, config: { ...server.config.webhooks, window: 4 }, sealKey: deriveKey(server.secret, 'webhook-secrets'), log: server.app.log,
+      }),
+    );
+    for (const d of extra) d.start();
+    try {
+      const hooks = await Promise.all(['/multi-a', '/multi-b', '/multi-c'].map((p) => hook(p, ['finding.created'])));
+      await Promise.all(Array.from({ length: 60 }, (_, i) => api.post('/findings', { project_id: project.id, title: `Multi ${i}` })));
+      for (const p of ['/multi-a', '/multi-b', '/multi-c']) await receiver.waitFor(60, p);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const p of ['/multi-a', '/multi-b', '/multi-c']) {
+        const got = receiver.at(p);
+        expect(got).toHaveLength(60);
+        expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(60);
+      }
+      for (const h of hooks) await api.del(`/webhooks/${h.id}`);
+    } finally {
+      for (const d of extra) await d.stop();
+    }
   });
 });

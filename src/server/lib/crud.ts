@@ -114,6 +114,26 @@ export async function deleteRow(q: Queryable, r: Resource, tenantId: string, id:
   return rows[0]?.j;
 }
 
+/**
+ * Records `<type>.deleted`, with each one's last state, for the rows of `r` whose `column` is
+ * `value`: for rows a foreign-key cascade is about to remove, in the transaction of the delete.
+ */
+export async function recordCascadeDeletes(
+  q: Queryable, r: Resource, tenantId: string, column: string, value: string, change: ChangeEvent,
+): Promise<void> {
+  const p = new Params();
+  const { objectType } = change;
+  const ev = eventRow(p, change.caller, { type: `${objectType}.deleted`, objectType }, {
+    id: "new_id('evt')", objectId: `${r.alias}.id`, changes: 'NULL::jsonb', data: `(${r.json})::jsonb`,
+  });
+  await q.query(
+    `INSERT INTO events (${EVENT_COLUMNS}) SELECT ${ev.select} FROM ${r.table} ${r.alias}
+      WHERE ${r.alias}.tenant_id = ${p.add(tenantId)} AND ${r.alias}."${column}" = ${p.add(value)}
+      ORDER BY ${r.alias}.created_at, ${r.alias}.id`,
+    p.values,
+  );
+}
+
 // ---- Responses: the database already rendered the JSON, so the envelope is put around it as text.
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -40,13 +40,13 @@ export function eventRow(
   p: Params,
   caller: Caller,
   e: Pick<EventInput, 'type' | 'objectType' | 'actor'>,
-  sql: { objectId: string; changes: string; data: string },
+  sql: { objectId: string; changes: string; data: string; /** SQL making the id, for several rows at once */ id?: string },
 ): { id: string; select: string } {
   const id = newId('evt');
   const actor = e.actor ?? actorOf(caller);
   const text = (v: unknown) => `${p.add(v ?? null)}::text`;
   const select = [
-    text(caller.tenantId), text(id), text(e.type), text(actor.type), text(actor.id),
+    text(caller.tenantId), sql.id ?? text(id), text(e.type), text(actor.type), text(actor.id),
     text(caller.principal?.credentialId), text(caller.ip), text(caller.userAgent), text(caller.requestId),
     text(e.objectType), sql.objectId, sql.changes, sql.data,
   ].join(', ');

@@ -1,7 +1,9 @@
 import type { Database } from '../../../db/driver.js';
 import { NotFoundError, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { deleteRow, exists, getRow, insertRow, updateRow } from '../../lib/crud.js';
+import { deleteRow, exists, getRow, insertRow, recordCascadeDeletes, updateRow } from '../../lib/crud.js';
+import { findings } from '../findings/repo.js';
+import { assets } from '../assets/repo.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { PROJECT_REFERENCES, projects } from './repo.js';
 
@@ -56,6 +58,11 @@ export function createProjectService({ db }: { db: Database }) {
     /** Deletes the project with its findings and assets. */
     async remove(caller: Caller, id: string): Promise<string> {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
+        // Its findings and assets go with it, each with its own deleted event; the lock keeps new
+        // ones (their foreign key needs a share lock on the project) out until this commits.
+        await q.query('SELECT 1 FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [caller.tenantId, id]);
+        await recordCascadeDeletes(q, findings, caller.tenantId, 'project_id', id, { caller, objectType: 'finding' });
+        await recordCascadeDeletes(q, assets, caller.tenantId, 'project_id', id, { caller, objectType: 'asset' });
         const json = await deleteRow(q, projects, caller.tenantId, id, { caller, objectType: 'project' });
         // The cascade to findings left zeroed counters behind.
         await q.query('DELETE FROM finding_counts WHERE tenant_id = $1 AND project_id = $2', [caller.tenantId, id]);
