@@ -5,6 +5,7 @@ import { resolveSecret } from './lib/secret.js';
 import { createTokenService } from './modules/tokens/service.js';
 import { createTenantService } from './modules/tenants/service.js';
 import { ensureBootstrapTenant } from './bootstrap.js';
+import { AppError } from './lib/errors.js';
 
 function fail(message: string): never {
   console.error(`neuro: ${message}`);
@@ -74,4 +75,6 @@ async function start() {
   }
 }
 
-void start();
+// A refusal we can explain (e.g. NEURO_BOOTSTRAP_TOKEN already belongs to another tenant) is a
+// message; anything else keeps its stack for the operator.
+start().catch((err: unknown) => fail(err instanceof AppError ? err.message : ((err as Error).stack ?? String(err))));

@@ -72,6 +72,29 @@ describe('start-up', () => {
     expect(p.output()).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
   }, 90_000);
 
+  it('refuses clearly a port in use, a data folder in use, and a bootstrap token of another tenant', async () => {
+    const st = await storage();
+    const p = await start(st.env);
+    await p.waitFor(LISTENING);
+    const other = await storage();
+    const samePort = await start({ ...other.env, PORT: String(p.port) });
+    expect(await samePort.exited).not.toBe(0);
+    expect(samePort.output()).toContain(String(p.port));
+    if (!process.env.DATABASE_URL) {
+      const sameDir = await start(st.env);
+      expect(await sameDir.exited).not.toBe(0);
+      expect(sameDir.output()).toMatch(/in use/);
+      expect(sameDir.output()).toContain(st.dataDir);
+    }
+    expect(await p.stop()).toBe(0);
+    const third = await storage();
+    const taken = JSON.parse((await admin(['tenant', 'create', 'first', '--json'], third.env)).stdout).token;
+    const clash = await start({ ...third.env, NEURO_BOOTSTRAP_TOKEN: taken });
+    expect(await clash.exited).not.toBe(0);
+    expect(clash.output()).toMatch(/already exists/);
+    expect(clash.output()).not.toContain(taken);
+  }, 240_000);
+
   it('lets an in-flight request finish on SIGTERM, then exits 0', async () => {
     const st = await storage();
     const token = (await admin(['token', 'generate'], st.env)).stdout.trim();
