@@ -108,6 +108,15 @@ export async function insertSession(
   );
 }
 
+/** Drops a user's sessions (and with them their refresh tokens) that ended more than a week ago. */
+export async function pruneSessions(q: Queryable, tenantId: string, userId: string): Promise<void> {
+  await q.query(
+    `DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2
+        AND (expires_at < now() - interval '7 days' OR revoked_at < now() - interval '7 days')`,
+    [tenantId, userId],
+  );
+}
+
 export async function insertRefreshToken(q: Queryable, tenantId: string, sessionId: string, hash: Buffer): Promise<void> {
   await q.query('INSERT INTO refresh_tokens (tenant_id, token_hash, session_id) VALUES ($1, $2, $3)', [tenantId, hash, sessionId]);
 }

@@ -80,6 +80,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
     const refresh = `nf_rt_${randomBytes(32).toString('hex')}`;
     const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000);
     await db.tenantTx(tenantId, async (q) => {
+      await repo.pruneSessions(q, tenantId, userId);
       await repo.insertSession(q, tenantId, { id: sessionId, userId, ip: meta.ip, userAgent: meta.userAgent, expiresAt });
       await repo.insertRefreshToken(q, tenantId, sessionId, keyedHash(refreshKey, refresh));
       const caller = anonymousCaller(tenantId, meta);
