@@ -5,6 +5,8 @@ import { ValidationError, type FieldError } from './errors.js';
 /** Collects positional parameters while a statement is built: `p.add(x)` returns `$n`. */
 export class Params {
   readonly values: unknown[] = [];
+  /** Subqueries a filter needs once per statement, whichever of count and page uses them: `name AS (…)`. */
+  readonly with: string[] = [];
   add(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
@@ -87,7 +89,7 @@ export async function listRows(
     spec.fastCount?.(tenantParam, active, p, fixed) ?? `SELECT count(*) FROM ${table} ${a} WHERE ${whereSql}`;
   const dir = order === 'asc' ? 'ASC' : 'DESC';
   const nulls = order === 'asc' ? 'NULLS FIRST' : 'NULLS LAST';
-  const sql = `SELECT (${countSql})::text AS total,
+  const sql = `${p.with.length > 0 ? `WITH ${p.with.join(', ')} ` : ''}SELECT (${countSql})::text AS total,
     (SELECT coalesce(json_agg(s.j), '[]'::json)::text FROM (
        SELECT ${spec.json} AS j FROM ${table} ${a} WHERE ${whereSql}
         ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir}

@@ -3,9 +3,11 @@ import { after, before, equals, hasTags, oneOf, Params, splitList, type Filter, 
 import { FINDING_STATUSES, SEVERITIES } from './schemas.js';
 
 // The GIN lookup goes through finding_search_ids (see 0001_init.sql): under RLS a plain `@@` here
-// would scan every finding of the tenant.
-const fulltext: Filter = (value, p, a) =>
-  `${a}.id IN (SELECT finding_search_ids(websearch_to_tsquery('english', ${p.add(value)})))`;
+// would scan every finding of the tenant. It runs once per statement, for the page and the total.
+const fulltext: Filter = (value, p, a) => {
+  p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_ids(websearch_to_tsquery('english', ${p.add(value)})) AS id)`);
+  return `${a}.id IN (SELECT id FROM search_ids)`;
+};
 const affectsAsset: Filter = (value, p, a) =>
   `EXISTS (SELECT 1 FROM finding_assets fa WHERE fa.tenant_id = ${a}.tenant_id AND fa.finding_id = ${a}.id AND fa.asset_id = ${p.add(value)})`;
 
@@ -47,9 +49,7 @@ export const findings: ListSpec = {
     const used = { ...active, ...fixed };
     // A search alone: count the lookup's ids, without joining each back to its row.
     const names = Object.keys(used);
-    if (names.length === 1 && used.search) {
-      return `SELECT count(*) FROM finding_search_ids(websearch_to_tsquery('english', ${p.add(used.search)}))`;
-    }
+    if (names.length === 1 && used.search) return 'SELECT count(*) FROM search_ids';
     if (!names.every((k) => COUNTABLE.has(k))) return null;
     const where = [`fc.tenant_id = ${tenantParam}`];
     if (used.severity) where.push(`fc.severity = ANY(${p.add(splitList(used.severity))})`);
