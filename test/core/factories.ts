@@ -1,8 +1,11 @@
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import http from 'node:http';
 import { startServer, type StartOptions, type TestServer, type TestTenant } from '../helpers/server.js';
 import { client, type Client, type Response } from '../helpers/http.js';
 import { newId } from '../../src/server/lib/ids.js';
+
+// These files start servers (and processes) on a small shared machine: give hooks and tests room.
+vi.setConfig({ hookTimeout: 180_000, testTimeout: 120_000 });
 
 /** One server with one tenant and an admin client, per test file. */
 export interface Setup {
@@ -52,7 +55,7 @@ export function factories(api: Client, server: TestServer, tenant: TestTenant) {
 export type Factories = ReturnType<typeof factories>;
 
 /** Asserts the error envelope; with `fields`, each must appear in `details`. */
-export function expectError(res: Response, status: number, code: string, fields: string[] = []) {
+export function expectError(res: Pick<Response, 'status' | 'body' | 'text'>, status: number, code: string, fields: string[] = []) {
   expect(res.status, res.text).toBe(status);
   expect(res.body?.success, res.text).toBe(false);
   expect(res.body.error.code, res.text).toBe(code);

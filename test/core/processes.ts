@@ -5,10 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { expect, vi } from 'vitest';
+
+// These files start servers (and processes) on a small shared machine: give hooks and tests room.
+vi.setConfig({ hookTimeout: 180_000, testTimeout: 120_000 });
 
 /** Helpers for tests that run the real server and the operator CLI as processes. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 /** A temporary data folder and, when DATABASE_URL is set, a fresh database of that server. */
 export async function freshStorage(): Promise<{ env: Record<string, string>; dataDir: string; cleanup: () => Promise<void> }> {
@@ -83,10 +86,17 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** `tsx src/server/main.ts` with the given settings (the `npm start` command without npm). */
+/**
+ * What `npm start` runs, without npm: one node process with tsx as a loader, so SIGTERM reaches the
+ * server itself. (The `tsx` CLI runs the server as a child and SIGKILLs it when the child does not
+ * acknowledge a relayed signal within 30 ms — which a loaded machine easily misses.)
+ */
 export async function startProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
-  const proc = spawn(TSX, ['src/server/main.ts'], {
+  const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start as string;
+  const [command, ...args] = start.split(' ');
+  expect(command).toBe('node');
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...baseEnv(), HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
