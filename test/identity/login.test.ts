@@ -132,7 +132,7 @@ describe('brute force', () => {
     } finally {
       await s.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('audit', () => {

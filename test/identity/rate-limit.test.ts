@@ -77,7 +77,7 @@ describe('rate limits: the hour window', () => {
     } finally {
       await server.close();
     }
-  });
+  }, 120_000);
 });
 
 describe.skipIf(!REDIS)('rate limits in Redis', () => {
@@ -105,7 +105,7 @@ describe.skipIf(!REDIS)('rate limits in Redis', () => {
       await second.close();
       await server.close();
     }
-  });
+  }, 120_000);
 
   it('fail open when Redis goes away (with a warning) and are shared again when it returns', async () => {
     const proxy = await redisProxy(REDIS!);
@@ -146,5 +146,5 @@ describe.skipIf(!REDIS)('rate limits in Redis', () => {
       await server.close();
       await proxy.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

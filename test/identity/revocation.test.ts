@@ -84,7 +84,7 @@ describe('revocation without Redis', () => {
     } finally {
       await server.close();
     }
-  });
+  }, 120_000);
 
   it('(control) another instance without Redis learns only when its cache entry ages out (30 s)', async () => {
     const server = await startServer({ env: { REDIS_URL: '' } });
@@ -103,5 +103,5 @@ describe('revocation without Redis', () => {
       await second.close();
       await server.close();
     }
-  });
+  }, 120_000);
 });
