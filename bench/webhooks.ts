@@ -143,6 +143,11 @@ async function main() {
   const project = await post('/projects', { name: 'Webhook bench' });
   const receiver = await startReceiver();
 
+  // CPU time of the server process (user + system, ms), to compare cost per write without the noise of a shared machine.
+  const cpuMs = () => {
+    const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  };
   const run = async (seconds: number) => {
     const result = await autocannon({
       url: `${base}/findings`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers,
@@ -156,15 +161,20 @@ async function main() {
   await run(3); // warm-up
   const without: number[] = [];
   const withHook: number[] = [];
+  const cpuWithout: number[] = [];
+  const cpuWith: number[] = [];
   let webhookId: string | undefined;
   for (let round = 0; round < ROUNDS; round++) {
     if (webhookId) await fetch(`${base}/webhooks/${webhookId}`, { method: 'PUT', headers, body: JSON.stringify({ active: false }) });
+    const cpuA = cpuMs();
     const a = await run(DURATION);
+    cpuWithout.push((cpuMs() - cpuA) / a.ok);
     without.push(a.rps);
     log(`  no webhook:      ${a.rps.toFixed(0)} req/s (p99 ${a.p99} ms, ${a.errors} errors)`);
     if (webhookId) await fetch(`${base}/webhooks/${webhookId}`, { method: 'PUT', headers, body: JSON.stringify({ active: true }) });
     else webhookId = (await post('/webhooks', { url: receiver.url, events: ['*'] })).id;
     const before = receiver.lags.size;
+    const cpuB = cpuMs();
     const b = await run(DURATION);
     const duringRun = receiver.lags.size - before;
     const drainStart = Date.now();
@@ -172,6 +182,7 @@ async function main() {
     const expected = before + b.ok;
     const until = Date.now() + 120_000;
     while (receiver.lags.size < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    cpuWith.push((cpuMs() - cpuB) / b.ok); // the deliveries included
     log(`  webhook on '*':  ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms, ${b.errors} errors), ${receiver.lags.size - before} delivered ` +
       `(${duringRun} during the run, the rest in ${((Date.now() - drainStart) / 1000).toFixed(1)} s after)`);
   }
@@ -183,6 +194,8 @@ async function main() {
     rps_without_webhook: Math.round(sum(without) / without.length),
     rps_with_webhook: Math.round(sum(withHook) / withHook.length),
     throughput_ratio: Number(ratio.toFixed(3)),
+    server_cpu_ms_per_write: { without_webhook: Number((sum(cpuWithout) / cpuWithout.length).toFixed(3)), with_webhook: Number((sum(cpuWith) / cpuWith.length).toFixed(3)) },
+    cpu_ratio: Number((sum(cpuWithout) / sum(cpuWith)).toFixed(3)),
     deliveries: lags.length,
     lag_ms: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1) },
     targets: { ratio: ratio >= 0.85 ? 'met (≥ 0.85)' : 'missed (≥ 0.85)', lag_p99: percentile(lags, 99) <= 1000 ? 'met (≤ 1 s)' : 'missed (≤ 1 s)' },

@@ -77,7 +77,7 @@ function webhookSettings(env: Env): WebhookConfig {
     backoffScale,
     pollMs: intSetting(env, 'NEURO_WEBHOOK_POLL_MS', 200, 10, 60_000),
     concurrency: intSetting(env, 'NEURO_WEBHOOK_CONCURRENCY', 16, 1, 1000),
-    window: intSetting(env, 'NEURO_WEBHOOK_WINDOW', 16, 1, 100),
+    window: intSetting(env, 'NEURO_WEBHOOK_WINDOW', 64, 1, 256),
   };
 }
 

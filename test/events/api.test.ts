@@ -15,7 +15,7 @@ beforeAll(async () => {
   other = await server.createTenant();
   api = client(server.url, tenant.token);
   receiver = await startReceiver();
-});
+}, 180_000); // PGlite start-up on a busy machine
 afterAll(async () => {
   await receiver?.close();
   await server?.close();

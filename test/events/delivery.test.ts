@@ -20,7 +20,7 @@ beforeAll(async () => {
       // 5 s → 5 ms, 5 min → 300 ms: the whole schedule in seconds.
       NEURO_WEBHOOK_BACKOFF_SCALE: '0.001',
       NEURO_WEBHOOK_TIMEOUT_MS: '1000',
-      // One delivery in flight per webhook: strictly in order (the default window of 16 starts them in order).
+      // One delivery in flight per webhook: strictly in order (the default window of 64 starts them in order).
       NEURO_WEBHOOK_WINDOW: '1',
     },
   });
@@ -28,7 +28,7 @@ beforeAll(async () => {
   api = client(server.url, tenant.token);
   receiver = await startReceiver();
   project = (await api.post('/projects', { name: 'Deliveries' })).body.data;
-});
+}, 180_000); // PGlite start-up on a busy machine
 afterAll(async () => {
   await receiver?.close();
   await server?.close();

@@ -115,8 +115,11 @@ CREATE FUNCTION events_fan_out() RETURNS trigger
   LANGUAGE plpgsql
 AS $$
 BEGIN
+  -- The id takes the event's time part (ids.ts shape) and 64 random bits in hex (hex digits are
+  -- in the same alphabet): several times cheaper than new_id() on the path of every write.
   INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, event_type, next_attempt_at)
-    SELECT NEW.tenant_id, new_id('dlv'), w.id, NEW.id, NEW.type, clock_timestamp()
+    SELECT NEW.tenant_id, 'dlv_' || substr(NEW.id, 5, 10) || substr(md5(random()::text || w.id), 1, 16),
+           w.id, NEW.id, NEW.type, clock_timestamp()
       FROM webhooks w
      WHERE w.tenant_id = NEW.tenant_id AND w.active AND (w.events @> ARRAY[NEW.type] OR w.events @> ARRAY['*']);
   RETURN NULL;

@@ -15,7 +15,7 @@ export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
 const DAY = 86_400_000;
 /** A webhook whose every delivery failed for this long is turned off. */
 export const DISABLE_AFTER_MS = 5 * DAY;
-const BATCH = 100;
+const BATCH = 256;
 const FLUSH_EVERY_MS = 1000;
 
 /** When to try again after `attempts` failed attempts, or null when that was the last. */

@@ -25,8 +25,8 @@ export const RESPONSE_LIMIT = 2048;
 const USER_AGENT = 'neuro-webhooks/1.0';
 
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
 
 function parseRetryAfter(value: string | undefined): number | null {
