@@ -201,6 +201,13 @@ describe('events and history', () => {
     expect((await api.get(`/findings/${finding.id}/history`)).status).toBe(404);
     const rows = await eventsOf(finding.id);
     expect(rows.at(-1)).toMatchObject({ type: 'finding.deleted', data: { id: finding.id, title: 'Stored XSS', asset_ids: [asset.id] } });
+    // …where admins read it in the audit log, with the object's last state.
+    const audit = await api.get(`/audit-log?object_id=${finding.id}`);
+    expect(audit.status, audit.text).toBe(200);
+    expect(audit.body.data.map((e: any) => e.type)).toEqual([
+      'finding.deleted', 'finding.updated', 'finding.status_changed', 'finding.updated', 'finding.updated', 'finding.created',
+    ]);
+    expect(audit.body.data[0].data).toMatchObject({ id: finding.id, title: 'Stored XSS' });
   });
 
   it('keeps the history of clients, projects and assets', async () => {
