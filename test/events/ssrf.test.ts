@@ -1,3 +1,5 @@
+import dns from 'node:dns';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
 import { client, type Client } from '../helpers/http.js';
@@ -114,5 +116,23 @@ describe('SSRF guard', () => {
       expect(d.error).toMatch(/refused: .*loopback/);
     }
     expect(receiver.received).toHaveLength(0);
+  });
+
+  it('checks the addresses a host name resolves to when connecting', async () => {
+    // This machine's own name resolves (through /etc/hosts) to loopback or its private address.
+    const host = os.hostname();
+    const addresses = await dns.promises.lookup(host, { all: true }).catch(() => []);
+    if (addresses.length === 0 || addresses.every((a) => blockedReason(a.address) === undefined)) return;
+    const created = await api.post('/webhooks', { url: 'http://93.184.215.14/hook', events: ['client.created'] });
+    const id = created.body.data.id;
+    const url = `http://${host}:${new URL(receiver.url).port}/by-name`;
+    await server.db.tenant(tenant.id, (q) => q.query('UPDATE webhooks SET url = $3 WHERE tenant_id = $1 AND id = $2', [tenant.id, id, url]));
+    await api.post('/clients', { name: 'By name' });
+    const [d] = await eventually(async () => {
+      const res = await api.get(`/webhooks/${id}/deliveries`);
+      return res.body.data[0]?.attempt >= 1 && res.body.data;
+    });
+    expect(d.error).toMatch(new RegExp(`refused: ${host} resolves to`));
+    expect(receiver.at('/by-name')).toHaveLength(0);
   });
 });
