@@ -129,7 +129,7 @@ describe('webhook delivery', () => {
     expect(d.response_status).toBe(500);
     expect(d.response_body).toHaveLength(2048); // only the first 2 KiB are kept
     expect(d.error).toContain('500');
-    expect(new Date(d.next_attempt_at).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(d.next_attempt_at).getTime()).toBeGreaterThan(new Date(d.attempted_at).getTime());
     // The last attempt: push the delivery to attempt 10 and let it fail.
     await server.db.tenant(tenant.id, (q) =>
       q.query(`UPDATE webhook_deliveries SET attempts = 9, next_attempt_at = now() WHERE tenant_id = $1 AND id = $2`, [tenant.id, d.id]),
