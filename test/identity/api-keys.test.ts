@@ -15,7 +15,7 @@ beforeAll(async () => {
   tenant = await server.createTenant();
   user = await server.createUser(tenant, { role: 'tester' });
   session = client(server.url, (await server.login(tenant, user)).access_token);
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 /** The documented format: nf_live_ + 40 random hex + 8 hex CRC32 of them. */

@@ -10,7 +10,7 @@ beforeAll(async () => {
   server = await startServer();
   tenant = await server.createTenant();
   user = await server.createUser(tenant, { role: 'tester' });
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 function parseSetCookies(headers: Record<string, unknown>): Record<string, any> {

@@ -37,7 +37,7 @@ beforeAll(async () => {
   const bSession = client(server.url, bLogin.access_token);
   bKeyId = (await bSession.post('/user/api-keys', { name: 'b key' })).body.data.id;
   bSessionId = JSON.parse(Buffer.from(bLogin.access_token.split('.')[1]!, 'base64url').toString()).sid;
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 describe('cross-tenant use of every credential kind', () => {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   tenant = await server.createTenant();
   user = await server.createUser(tenant, { role: 'manager' });
   access = (await server.login(tenant, user)).access_token;
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 const get = (token: string, path = '/projects') => client(server.url, token).get(path);

@@ -9,7 +9,7 @@ let tenant: TestTenant;
 beforeAll(async () => {
   server = await startServer({ env: { NEURO_LOGIN_MAX_FAILURES: '4', NEURO_LOGIN_MAX_FAILURES_PER_IP: '100000' } });
   tenant = await server.createTenant();
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 const login = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>

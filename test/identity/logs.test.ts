@@ -7,7 +7,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startServer({ env: { LOG_LEVEL: 'trace' } });
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 describe('secrets never reach the logs', () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
     const user = await server.createUser(tenant, { role });
     sessions[role] = (await server.login(tenant, user)).access_token;
   }
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 function scoped() {

@@ -14,7 +14,7 @@ describe('rate limits (in-process counters)', () => {
   beforeAll(async () => {
     server = await startServer({ env: { NEURO_RATE_LIMIT_PER_MINUTE: '5', NEURO_RATE_LIMIT_PER_HOUR: '1000', REDIS_URL: '' } });
     tenant = await server.createTenant();
-  });
+  }, 180_000);
   afterAll(() => server?.close());
 
   it('allows the minute’s limit per credential, then 429 with Retry-After; headers describe the tightest window', async () => {

@@ -26,7 +26,7 @@ describe.skipIf(!REDIS)('revocation broadcast through Redis', () => {
     server = await startServer({ env: { REDIS_URL: REDIS!, NEURO_REDIS_PREFIX: `neuro-rev-${randomBytes(4).toString('hex')}:` } });
     second = await secondInstance(server);
     tenant = await server.createTenant();
-  });
+  }, 180_000);
   afterAll(async () => {
     await second?.close();
     await server?.close();

@@ -9,7 +9,7 @@ let tenant: TestTenant;
 beforeAll(async () => {
   server = await startServer();
   tenant = await server.createTenant();
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 const login = (user: TestUser, extra: Record<string, unknown> = {}) =>

@@ -11,7 +11,7 @@ beforeAll(async () => {
   server = await startServer();
   tenant = await server.createTenant();
   admin = client(server.url, tenant.token);
-});
+}, 180_000);
 afterAll(() => server?.close());
 
 const strong = 'correct horse battery staple 9';

@@ -142,15 +142,13 @@ export function createKeyStore(deps: { db: Database; secret: string }) {
     /** Makes a new signing key; the old ones keep verifying for two hours. */
     async rotate(): Promise<string> {
       await insertKey();
-      const { rows } = await db.system((q) =>
-        q.query<{ id: string }>(
+      await db.system((q) =>
+        q.query(
           `UPDATE signing_keys SET retired_at = now()
-            WHERE retired_at IS NULL AND id <> (SELECT id FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1)
-           RETURNING id`,
+            WHERE retired_at IS NULL AND id <> (SELECT id FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1)`,
         ),
       );
       await load();
-      void rows;
       return signing!.kid;
     },
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
-import { AppError, ConflictError, UnauthorizedError, ValidationError, fieldError } from '../../lib/errors.js';
+import { AppError, ConflictError, NotFoundError, UnauthorizedError, ValidationError, fieldError } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
@@ -9,7 +9,6 @@ import { listRows, type ListQuery, type ListPage } from '../../lib/list.js';
 import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js';
 import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
 import { csrfToken } from '../../lib/cookies.js';
-import { NotFoundError } from '../../lib/errors.js';
 import * as repo from './repo.js';
 import { matchingStep, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, otpauthUrl, qrCodeDataUrl } from './totp.js';
 
