@@ -155,9 +155,10 @@ export async function recordAttempts(
   return rows[0]?.active ?? false;
 }
 
+/** Ends a turn; the time it ended puts the webhook behind the others at the next claim (fairness). */
 export async function releaseLease(q: Queryable, tenantId: string, webhookId: string, owner: string) {
   await q.query(
-    'UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3',
+    'UPDATE webhooks SET lease_owner = NULL, lease_until = clock_timestamp() WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3',
     [tenantId, webhookId, owner],
   );
 }
