@@ -28,7 +28,7 @@ describe(`admin CLI on ${onDb}`, () => {
     expect(acme.tenant.slug).toBe('acme');
     expect(acme.tenant.id).toMatch(/^ten_[0-9a-z]{26}$/);
     expect(acme.token).toMatch(/^nf_live_[0-9a-f]{48}$/);
-  }, 120_000);
+  });
 
   it('takes a token from token generate with --token, and prints text without --json', async () => {
     const gen = await admin(['token', 'generate'], st.env);
@@ -42,7 +42,7 @@ describe(`admin CLI on ${onDb}`, () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/gamma/);
     expect(text.stdout).toMatch(/nf_live_[0-9a-f]{48}/);
-  }, 120_000);
+  });
 
   it('lists tenants', async () => {
     const r = await admin(['tenant', 'list', '--json'], st.env);
@@ -52,7 +52,7 @@ describe(`admin CLI on ${onDb}`, () => {
     expect(tenants[0]).toMatchObject({ id: acme.tenant.id, slug: 'acme' });
     const text = await admin(['tenant', 'list'], st.env);
     expect(text.stdout.split('\n').filter(Boolean)).toHaveLength(3);
-  }, 120_000);
+  });
 
   it.each([
     [['tenant', 'create', 'acme', '--json'], /acme.*exists|exists.*acme/i],
@@ -66,13 +66,13 @@ describe(`admin CLI on ${onDb}`, () => {
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/); // no stack trace
-  }, 120_000);
+  });
 
   it('refuses a token already in use', async () => {
     const r = await admin(['tenant', 'create', 'epsilon', '--token', acme.token, '--json'], st.env);
     expect(r.code).not.toBe(0);
     expect((await admin(['tenant', 'list', '--json'], st.env)).stdout).not.toContain('epsilon');
-  }, 120_000);
+  });
 
   it("the server accepts the tenants' tokens; the CLI says clearly when the data folder is in use", async () => {
     server = await startProcess(st.env);
@@ -98,5 +98,5 @@ describe(`admin CLI on ${onDb}`, () => {
     // Stopped: the embedded database is free again.
     const after = await admin(['tenant', 'list', '--json'], st.env);
     expect(after.code, after.stderr).toBe(0);
-  }, 240_000);
+  });
 });

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, ISO_UTC, setup, type Setup } from './factories.js';
+import { expectError, ISO_UTC, setup, type Setup, teardown } from './factories.js';
 
 let s: Setup;
 beforeAll(async () => {
   s = await setup();
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 describe('clients', () => {
   it('creates, reads, updates, lists and deletes a client', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../helpers/http.js';
 import type { TestTenant } from '../helpers/server.js';
 import { generateToken } from '../../src/server/lib/tokens.js';
-import { expectError, factories, rawRequest, setup, type Setup } from './factories.js';
+import { expectError, factories, rawRequest, setup, type Setup, teardown } from './factories.js';
 
 let s: Setup;
 let b: TestTenant;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   await makeB.finding(pb.id);
   await makeB.finding(pb.id);
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 const get = (headers: Record<string, string>, path = '/projects') => client(s.server.url).get(path, headers);
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, type Setup } from './factories.js';
+import { setup, teardown, type Setup } from './factories.js';
 
 /**
  * The documents' own examples, run as they are written against a live server: only the base URL
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
-  await s?.server.close();
+  await teardown(s);
 });
 
 /** The example with the documents' base URL and placeholder token replaced, plus `extra` appended. */

@@ -22,6 +22,14 @@ export async function setup(opts: StartOptions = {}): Promise<Setup> {
   return { server, tenant, api, make: factories(api, server, tenant) };
 }
 
+/** Closes the file's server, after checking that nothing it served was a 500. */
+export async function teardown(s: Setup | undefined) {
+  if (!s) return;
+  const failures = s.server.logs.filter((l) => /"level":50|"statusCode":5\d\d/.test(l));
+  await s.server.close();
+  expect(failures, 'server errors (500s) in the log').toEqual([]);
+}
+
 type Obj = Record<string, any>;
 
 let seq = 0;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CVSS31_CRITICAL, CVSS31_MEDIUM, setup, type Setup } from './factories.js';
+import { CVSS31_CRITICAL, CVSS31_MEDIUM, setup, type Setup, teardown } from './factories.js';
 
 /**
  * meta.total of the findings list comes from the finding_counts table for project/severity/status
@@ -11,7 +11,7 @@ beforeAll(async () => {
   s = await setup();
   for (let i = 0; i < 3; i++) projects.push((await s.make.project()).id);
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 const SEVERITIES = [undefined, 'High', 'High,Critical', 'Info', 'Medium,Low,Info'];
 const STATUSES = [undefined, 'Open', 'Open,Confirmed', 'False Positive', 'Remediated,Verified,Accepted Risk'];

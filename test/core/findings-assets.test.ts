@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CVSS31_CRITICAL, CVSS31_MEDIUM, CVSS40_CRITICAL, CVSS40_MEDIUM, expectError, ISO_UTC, setup, type Setup,
+  CVSS31_CRITICAL, CVSS31_MEDIUM, CVSS40_CRITICAL, CVSS40_MEDIUM, expectError, ISO_UTC, setup, teardown, type Setup,
 } from './factories.js';
 
 let s: Setup;
@@ -9,7 +9,7 @@ beforeAll(async () => {
   s = await setup();
   projectId = (await s.make.project()).id;
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((x) => x.id);
 

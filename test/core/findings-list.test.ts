@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CVSS31_CRITICAL, CVSS31_MEDIUM, CVSS40_CRITICAL, expectError, setup, type Setup } from './factories.js';
+import { CVSS31_CRITICAL, CVSS31_MEDIUM, CVSS40_CRITICAL, expectError, setup, type Setup, teardown } from './factories.js';
 
 let s: Setup;
 const f: Record<string, any> = {};
@@ -22,7 +22,7 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 5));
   f.f3 = (await s.api.put(`/findings/${f.f3.id}`, { steps_to_reproduce: 'nmap --script ssl-enum-ciphers' })).body.data;
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 const names = (res: { body: { data: { id: string }[] } }) =>
   res.body.data.map((x) => Object.keys(f).find((k) => f[k].id === x.id) ?? x.id);

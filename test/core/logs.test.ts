@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../helpers/http.js';
-import { rawRequest, setup, type Setup } from './factories.js';
+import { rawRequest, setup, type Setup, teardown } from './factories.js';
 
 let s: Setup;
 beforeAll(async () => {
   s = await setup({ env: { LOG_LEVEL: 'trace' } });
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 describe('logs', () => {
   it('never contain a credential, whichever way it was sent and whatever happened', async () => {

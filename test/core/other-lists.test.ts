@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, setup, type Setup } from './factories.js';
+import { expectError, setup, type Setup, teardown } from './factories.js';
 
 /** Filters, sorts and pages of the projects, assets, clients and users lists. */
 let s: Setup;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   o.u2 = await make.user({ email: 'bob@acme.example', name: 'bob', role: 'tester' });
   o.u3 = await make.user({ email: 'cy@other.example', name: 'Cy', role: 'viewer', active: false });
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 const key = (id: string) => Object.keys(o).find((k) => o[k].id === id) ?? id;
 

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { expect, vi } from 'vitest';
 
 // These files start servers (and processes) on a small shared machine: give hooks and tests room.
-vi.setConfig({ hookTimeout: 180_000, testTimeout: 120_000 });
+vi.setConfig({ hookTimeout: 180_000, testTimeout: 480_000 });
 
 /** Helpers for tests that run the real server and the operator CLI as processes. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -58,7 +58,7 @@ export interface Result {
 /** `npm run -s admin -- …args` with the given settings. */
 export function admin(args: string[], env: Record<string, string>): Promise<Result> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '-s', 'admin', '--', ...args], { cwd: ROOT, env: { ...baseEnv(), ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('npm', ['run', '-s', 'admin', '--', ...args], { cwd: ROOT, env: { ...baseEnv(), ...env }, timeout: 170_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -110,7 +110,7 @@ export async function startProcess(env: Record<string, string>): Promise<ServerP
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp, ms = 90_000) =>
+  const waitFor = (pattern: RegExp, ms = 170_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (pattern.test(out)) {

@@ -39,7 +39,7 @@ describe('start-up', () => {
     expect(second.output()).not.toMatch(/nf_live_/);
     expect((await getProjects(second.url, tokens[0]!)).status).toBe(200);
     expect(await second.stop()).toBe(0);
-  }, 240_000);
+  });
 
   it('uses NEURO_BOOTSTRAP_TOKEN as given and never prints or logs it', async () => {
     const st = await storage();
@@ -58,7 +58,7 @@ describe('start-up', () => {
     const lines = p.output().split('\n').filter((l) => l.startsWith('{'));
     expect(lines.length).toBeGreaterThan(3);
     for (const l of lines.map((x) => JSON.parse(x))) if (l.req) expect(typeof l.reqId).toBe('string');
-  }, 180_000);
+  });
 
   it.each([
     ['PORT', 'abc'], ['PORT', '70000'], ['LOG_LEVEL', 'loud'], ['NEURO_BOOTSTRAP_TOKEN', 'nf_live_abc123...'],
@@ -70,7 +70,7 @@ describe('start-up', () => {
     expect(await p.exited).not.toBe(0);
     expect(p.output()).toContain(name);
     expect(p.output()).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
-  }, 90_000);
+  });
 
   it('refuses clearly a port in use, a data folder in use, and a bootstrap token of another tenant', async () => {
     const st = await storage();
@@ -93,7 +93,7 @@ describe('start-up', () => {
     expect(await clash.exited).not.toBe(0);
     expect(clash.output()).toMatch(/already exists/);
     expect(clash.output()).not.toContain(taken);
-  }, 240_000);
+  });
 
   it('lets an in-flight request finish on SIGTERM, then exits 0', async () => {
     const st = await storage();
@@ -129,5 +129,5 @@ describe('start-up', () => {
     const list = await (await getProjects(again.url, token)).json();
     expect(list.data.map((x: { name: string }) => x.name)).toContain('Created during shutdown');
     expect(await again.stop()).toBe(0);
-  }, 240_000);
+  });
 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../helpers/http.js';
-import { expectError, rawRequest, setup, type Setup } from './factories.js';
+import { expectError, rawRequest, setup, type Setup, teardown } from './factories.js';
 
 let s: Setup;
 beforeAll(async () => {
   s = await setup();
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 describe('users (read)', () => {
   it('lists and gets users, never with secrets', async () => {

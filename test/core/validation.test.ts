@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, setup, type Setup } from './factories.js';
+import { expectError, setup, type Setup, teardown } from './factories.js';
 
 /**
  * Every field of every create and update body, with values of the wrong type, too long, outside
@@ -16,7 +16,7 @@ beforeAll(async () => {
   existing.findings = (await s.make.finding(projectId)).id;
   existing.assets = (await s.make.asset(projectId)).id;
 });
-afterAll(() => s?.server.close());
+afterAll(() => teardown(s));
 
 type Case = [field: string, value: unknown];
 const long = (n: number) => 'x'.repeat(n);
