@@ -21,6 +21,8 @@ export interface Config {
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  /** Mark session cookies Secure even when the request arrived over plain HTTP (TLS ends at a proxy). */
+  secureCookies: boolean;
   webhooks: WebhookConfig;
 }
 
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
     loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
     webhooks: webhookSettings(env),
   };
 }

@@ -103,4 +103,17 @@ describe('browser session cookie', () => {
     expect(cleared['__Host-neuro_session'].attrs).toContain('Max-Age=0');
     expect((await raw(`${server.url}/user`, { headers: { cookie: jar } })).status).toBe(401);
   });
+
+  it('is Secure when NEURO_SECURE_COOKIES says TLS ends in front of the server', async () => {
+    const secure = await startServer({ env: { NEURO_SECURE_COOKIES: 'true' } });
+    try {
+      const t = await secure.createTenant();
+      const u = await secure.createUser(t);
+      const res = await raw(`${secure.url}/auth/login`, { method: 'POST', body: { email: u.email, password: u.password, set_cookie: true } });
+      const cookies = parseSetCookies(res.headers);
+      for (const name of ['__Host-neuro_session', '__Host-neuro_refresh', '__Host-neuro_csrf']) expect(cookies[name].attrs).toContain('Secure');
+    } finally {
+      await secure.close();
+    }
+  }, 120_000);
 });

@@ -50,10 +50,11 @@ export function passesCsrf(request: FastifyRequest, secret: string, sessionId: s
   return typeof token === 'string' && safeEqual(token, csrfToken(secret, sessionId));
 }
 
-function cookie(request: FastifyRequest, name: string, value: string, maxAge: number, httpOnly: boolean): string {
+/** `secure`: mark Secure even over plain HTTP (NEURO_SECURE_COOKIES, when TLS ends at a proxy). */
+function cookie(request: FastifyRequest, name: string, value: string, maxAge: number, httpOnly: boolean, secure: boolean): string {
   const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(maxAge))}`, 'SameSite=Lax'];
   if (httpOnly) parts.push('HttpOnly');
-  if (request.protocol === 'https') parts.push('Secure');
+  if (secure || request.protocol === 'https') parts.push('Secure');
   return parts.join('; ');
 }
 
@@ -61,15 +62,16 @@ export function setSessionCookies(
   request: FastifyRequest,
   reply: FastifyReply,
   s: { accessToken: string; accessSeconds: number; refreshToken: string; refreshSeconds: number; csrf: string },
+  secure = false,
 ) {
   reply.header('set-cookie', [
-    cookie(request, SESSION_COOKIE, s.accessToken, s.accessSeconds, true),
-    cookie(request, REFRESH_COOKIE, s.refreshToken, s.refreshSeconds, true),
-    cookie(request, CSRF_COOKIE, s.csrf, s.refreshSeconds, false),
+    cookie(request, SESSION_COOKIE, s.accessToken, s.accessSeconds, true, secure),
+    cookie(request, REFRESH_COOKIE, s.refreshToken, s.refreshSeconds, true, secure),
+    cookie(request, CSRF_COOKIE, s.csrf, s.refreshSeconds, false, secure),
   ]);
   reply.header(CSRF_HEADER, s.csrf);
 }
 
-export function clearSessionCookies(request: FastifyRequest, reply: FastifyReply) {
-  reply.header('set-cookie', [SESSION_COOKIE, REFRESH_COOKIE, CSRF_COOKIE].map((n) => cookie(request, n, '', 0, n !== CSRF_COOKIE)));
+export function clearSessionCookies(request: FastifyRequest, reply: FastifyReply, secure = false) {
+  reply.header('set-cookie', [SESSION_COOKIE, REFRESH_COOKIE, CSRF_COOKIE].map((n) => cookie(request, n, '', 0, n !== CSRF_COOKIE, secure)));
 }

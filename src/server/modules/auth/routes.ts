@@ -34,7 +34,7 @@ export const authModule: Module = {
       setSessionCookies(req, reply, {
         accessToken: g.body.access_token, accessSeconds: g.body.expires_in, refreshToken: g.body.refresh_token,
         refreshSeconds: g.sessionSeconds, csrf: g.csrf,
-      });
+      }, ctx.config.secureCookies);
 
     app.post('/auth/login', {
       schema: {
@@ -85,7 +85,7 @@ export const authModule: Module = {
       config: { principal: 'session' },
     }, async (req, reply) => {
       await service.logout(callerOf(req));
-      clearSessionCookies(req, reply);
+      clearSessionCookies(req, reply, ctx.config.secureCookies);
       return reply.code(204).send(null);
     });
 
