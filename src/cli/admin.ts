@@ -6,6 +6,7 @@ import { generateToken, isWellFormedToken } from '../server/lib/tokens.js';
 import { AppError } from '../server/lib/errors.js';
 import { createTokenService } from '../server/modules/tokens/service.js';
 import { createTenantService } from '../server/modules/tenants/service.js';
+import { createKeyStore } from '../server/lib/jwt.js';
 
 const USAGE = `Usage: npm run -s admin -- <command>
 
@@ -15,6 +16,9 @@ const USAGE = `Usage: npm run -s admin -- <command>
       List tenants.
   token generate
       Print a new well-formed token secret (for NEURO_BOOTSTRAP_TOKEN or --token).
+  keys rotate [--json]
+      Make a new signing key for access tokens; tokens signed with the old one keep working
+      until they expire (the old key verifies for two more hours).
 
 Uses the same settings as the server (DATABASE_URL, NEURO_DATA_DIR, NEURO_SECRET).
 With the embedded database, stop the server first.`;
@@ -36,7 +40,8 @@ async function main() {
     console.log(generateToken());
     return;
   }
-  if (group !== 'tenant' || (command !== 'create' && command !== 'list')) die(USAGE, 2);
+  const rotatingKeys = group === 'keys' && command === 'rotate';
+  if (!rotatingKeys && (group !== 'tenant' || (command !== 'create' && command !== 'list'))) die(USAGE, 2);
   if (command === 'create' && !arg) die('tenant create needs a SLUG\n\n' + USAGE, 2);
   if (values.token !== undefined && !isWellFormedToken(values.token)) {
     die('--token is not a valid token; make one with: npm run -s admin -- token generate', 2);
@@ -46,6 +51,11 @@ async function main() {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const secret = resolveSecret(config);
+    if (rotatingKeys) {
+      const kid = await createKeyStore({ db, secret }).rotate();
+      console.log(values.json ? JSON.stringify({ key_id: kid }) : `New signing key ${kid}; the previous one verifies for two more hours.`);
+      return;
+    }
     const tenants = createTenantService({ db, tokens: createTokenService({ db, secret }) });
     if (command === 'list') {
       const list = await tenants.list();

@@ -44,6 +44,18 @@ describe(`admin CLI on ${onDb}`, () => {
     expect(text.stdout).toMatch(/nf_live_[0-9a-f]{48}/);
   });
 
+  it('rotates the access-token signing key; both keys are published while the old one still verifies', async () => {
+    const first = await admin(['keys', 'rotate', '--json'], st.env);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await admin(['keys', 'rotate', '--json'], st.env);
+    expect(second.code, second.stderr).toBe(0);
+    const a = JSON.parse(first.stdout.trim()).key_id;
+    const b = JSON.parse(second.stdout.trim()).key_id;
+    expect(a).toMatch(/^key_/);
+    expect(b).toMatch(/^key_/);
+    expect(b).not.toBe(a);
+  });
+
   it('lists tenants', async () => {
     const r = await admin(['tenant', 'list', '--json'], st.env);
     expect(r.code, r.stderr).toBe(0);
