@@ -119,7 +119,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-type TrackedClient = pg.PoolClient & { neuroTenant?: string; neuroQ?: Queryable };
+type TrackedClient = pg.PoolClient & { neuroRole?: boolean; neuroTenant?: string; neuroQ?: Queryable };
 
 /**
  * A statement the server runs again and again is sent as a named prepared statement, so each
@@ -154,14 +154,16 @@ async function openPostgres(url: string): Promise<Database> {
     await owner.end();
   }
   const pool = new pg.Pool({ connectionString: url, max: Number(process.env.NEURO_DB_POOL_SIZE) || 16 });
-  pool.on('connect', (client) => {
-    client.query(`SET ROLE ${APP_ROLE}`).catch(() => undefined);
-  });
   pool.on('error', () => undefined); // an idle client's error; the pool replaces it
   const withClient = async <T>(tenantId: string, fn: (q: Queryable) => Promise<T>): Promise<T> => {
     const client = (await pool.connect()) as TrackedClient;
     let broken = false;
     try {
+      if (!client.neuroRole) {
+        // Awaited here rather than in the pool's connect event, so no query is ever queued behind it.
+        await client.query(`SET ROLE ${APP_ROLE}`);
+        client.neuroRole = true;
+      }
       if (client.neuroTenant !== tenantId) {
         await client.query(SET_TENANT, [tenantId]);
         client.neuroTenant = tenantId;
