@@ -4,10 +4,9 @@ import { newId } from '../../lib/ids.js';
 import { deleteRow, exists, getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { ASSET_REFERENCES, assets } from './repo.js';
+import type { Caller } from '../../lib/caller.js';
 
 export type AssetService = ReturnType<typeof createAssetService>;
-
-import type { Caller } from '../../lib/caller.js';
 
 export function createAssetService({ db }: { db: Database }) {
   return {

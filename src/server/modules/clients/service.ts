@@ -4,10 +4,9 @@ import { newId } from '../../lib/ids.js';
 import { deleteRow, getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { clients, countProjects } from './repo.js';
+import type { Caller } from '../../lib/caller.js';
 
 export type ClientService = ReturnType<typeof createClientService>;
-
-import type { Caller } from '../../lib/caller.js';
 
 export function createClientService({ db }: { db: Database }) {
   return {

@@ -5,6 +5,8 @@ import { deleteRow, exists, getRow, insertRow, updateRow } from '../../lib/crud.
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { scoreVector } from '../../lib/cvss.js';
 import { FINDING_REFERENCES, findings, linkAssets, projectOf } from './repo.js';
+import type { Caller } from '../../lib/caller.js';
+import { recordEvent } from '../../lib/events.js';
 
 export type FindingService = ReturnType<typeof createFindingService>;
 
@@ -38,9 +40,6 @@ async function setAssets(q: Queryable, tenantId: string, findingId: string, proj
     throw new ValidationError([{ field: 'asset_ids', message: `not assets of project ${projectId}: ${missing.join(', ')}` }]);
   }
 }
-
-import type { Caller } from '../../lib/caller.js';
-import { recordEvent } from '../../lib/events.js';
 
 /** A finding's update also emits finding.status_changed when its status moves. */
 const FINDING_EVENTS = (caller: Caller) => ({ caller, objectType: 'finding', fieldEvents: { status: 'finding.status_changed' } });

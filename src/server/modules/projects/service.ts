@@ -6,6 +6,7 @@ import { findings } from '../findings/repo.js';
 import { assets } from '../assets/repo.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { PROJECT_REFERENCES, projects } from './repo.js';
+import type { Caller } from '../../lib/caller.js';
 
 export type ProjectService = ReturnType<typeof createProjectService>;
 
@@ -14,8 +15,6 @@ type ProjectFields = { start_date?: string | null; end_date?: string | null } & 
 function checkDates(start: string | null | undefined, end: string | null | undefined) {
   if (start && end && end < start) throw new ValidationError([{ field: 'end_date', message: 'must not be before start_date' }]);
 }
-
-import type { Caller } from '../../lib/caller.js';
 
 export function createProjectService({ db }: { db: Database }) {
   return {
