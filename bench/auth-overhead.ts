@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createScratchDatabase } from '../src/db/scratch.js';
 
 const flag = (name: string, fallback: number) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -40,7 +41,6 @@ interface Ready {
 }
 
 async function serve() {
-  const { default: pg } = await import('pg');
   const { loadConfig } = await import('../src/server/config.js');
   const { openDatabase } = await import('../src/db/driver.js');
   const { buildApp } = await import('../src/server/app.js');
@@ -51,20 +51,9 @@ async function serve() {
   let databaseUrl: string | undefined;
   let drop = async () => {};
   if (process.env.BENCH_DATABASE_URL) {
-    const name = `neuro_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(process.env.BENCH_DATABASE_URL);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'neuro_bench');
+    databaseUrl = scratch.url;
+    drop = scratch.drop;
   }
   const config = loadConfig({
     NEURO_DATA_DIR: dataDir,

@@ -15,9 +15,9 @@ import net from 'node:net';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { generateToken } from '../src/server/lib/tokens.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -36,24 +36,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function freshPostgres(baseUrl: string) {
-  const name = `neuro_crash_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 // ---- The receiver: counts deliveries per finding and checks every signature.
 
@@ -119,7 +101,7 @@ async function waitUp(base: string, seconds = 120) {
 
 async function main() {
   const databaseUrl = process.env.DATABASE_URL;
-  const pgdb = databaseUrl ? await freshPostgres(databaseUrl) : undefined;
+  const pgdb = databaseUrl ? await createScratchDatabase(databaseUrl, 'neuro_crash') : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-crash-'));
   const port = await freePort();
   const token = generateToken();

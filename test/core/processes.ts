@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { expect, vi } from 'vitest';
+import { createScratchDatabase } from '../../src/db/scratch.js';
 
 // These files start servers (and processes) on a small shared machine: give hooks and tests room.
 vi.setConfig({ hookTimeout: 180_000, testTimeout: 480_000 });
@@ -17,28 +16,13 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export async function freshStorage(): Promise<{ env: Record<string, string>; dataDir: string; cleanup: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-proc-'));
   const base = process.env.DATABASE_URL;
-  let url = '';
-  let name = '';
-  if (base) {
-    name = `neuro_p_${randomBytes(6).toString('hex')}`;
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    url = u.toString();
-  }
+  const scratch = base ? await createScratchDatabase(base, 'neuro_p') : undefined;
   return {
     dataDir,
-    env: { NEURO_DATA_DIR: dataDir, DATABASE_URL: url, LOG_LEVEL: 'info' },
+    env: { NEURO_DATA_DIR: dataDir, DATABASE_URL: scratch?.url ?? '', LOG_LEVEL: 'info' },
     cleanup: async () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
-      if (!name) return;
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-      await c.end();
+      await scratch?.drop();
     },
   };
 }
