@@ -35,6 +35,8 @@ interface KeyRow {
 
 type Key = Awaited<ReturnType<typeof importJWK>>;
 
+const UNKNOWN_KID_RELOAD_MS = 1000;
+
 export type KeyStore = ReturnType<typeof createKeyStore>;
 
 export function createKeyStore(deps: { db: Database; secret: string }) {
@@ -118,7 +120,14 @@ export function createKeyStore(deps: { db: Database; secret: string }) {
           token,
           async (header) => {
             const kid = header.kid ?? '';
-            if (!publicKeys.has(kid) && Date.now() - loadedAt > 1000) await load();
+            if (!publicKeys.has(kid)) {
+              // A key made since the last load (rotated on another instance) must verify too. Reloads
+              // for unknown key ids happen at most once a second: wait for the next one rather than
+              // refuse, so forged key ids cost a wait, not a database query each.
+              const wait = loadedAt + UNKNOWN_KID_RELOAD_MS - Date.now();
+              if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+              if (!publicKeys.has(kid)) await (Date.now() - loadedAt >= UNKNOWN_KID_RELOAD_MS ? load() : loading);
+            }
             const key = publicKeys.get(kid);
             if (!key) throw new Error('unknown key');
             return key;
