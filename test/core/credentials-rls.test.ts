@@ -149,4 +149,17 @@ describe('row-level security', () => {
     expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false, owner: false });
     await expect(s.server.db.tenant(s.tenant.id, (q) => q.query('ALTER TABLE findings DISABLE ROW LEVEL SECURITY'))).rejects.toThrow();
   });
+
+  it('forces it on every tenant table, and keeps the event log append-only', async () => {
+    const { rows } = await s.server.db.system((q) =>
+      q.query<{ relname: string }>(
+        `SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+          WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND NOT (c.relrowsecurity AND c.relforcerowsecurity)`,
+      ),
+    );
+    expect(rows.map((r) => r.relname)).toEqual([]);
+    for (const sql of ['UPDATE events SET type = type', 'DELETE FROM events']) {
+      await expect(s.server.db.tenant(s.tenant.id, (q) => q.query(sql)), sql).rejects.toThrow(/permission denied/);
+    }
+  });
 });

@@ -246,17 +246,24 @@ CREATE TRIGGER finding_counts_upd AFTER UPDATE ON findings
 CREATE TRIGGER finding_counts_del AFTER DELETE ON findings
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION finding_counts_apply();
 
+-- Row-level security on a tenant-owned table: enabled and forced, one policy on the tenant
+-- setting, and the application role's grants. Every migration that adds a tenant table calls it.
+CREATE FUNCTION isolate_tenant_table(t text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+  EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = tenant_setting()) '
+                 'WITH CHECK (tenant_id = tenant_setting())', t);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO neuro_app', t);
+END $$;
+
 -- Row-level security on every tenant-owned table.
 DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['service_accounts', 'users', 'api_tokens', 'clients', 'projects', 'assets',
                            'findings', 'finding_assets', 'finding_counts'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = tenant_setting()) '
-                   'WITH CHECK (tenant_id = tenant_setting())', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO neuro_app', t);
+    PERFORM isolate_tenant_table(t);
   END LOOP;
 END $$;
 

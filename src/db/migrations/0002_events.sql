@@ -26,8 +26,6 @@ CREATE INDEX events_object ON events (tenant_id, object_id, created_at DESC, id 
 CREATE INDEX events_actor ON events (tenant_id, actor_id, created_at DESC, id DESC);
 CREATE INDEX events_type ON events (tenant_id, type, created_at DESC, id DESC);
 
-ALTER TABLE events ENABLE ROW LEVEL SECURITY;
-ALTER TABLE events FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON events USING (tenant_id = tenant_setting()) WITH CHECK (tenant_id = tenant_setting());
+SELECT isolate_tenant_table('events');
 -- Append-only for the application: no UPDATE, no DELETE.
-GRANT SELECT, INSERT ON events TO neuro_app;
+REVOKE UPDATE, DELETE ON events FROM neuro_app;

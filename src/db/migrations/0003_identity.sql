@@ -77,11 +77,7 @@ DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['user_recovery_codes', 'sessions', 'refresh_tokens'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = tenant_setting()) '
-                   'WITH CHECK (tenant_id = tenant_setting())', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO neuro_app', t);
+    PERFORM isolate_tenant_table(t);
   END LOOP;
   EXECUTE format('CREATE POLICY credential_lookup ON refresh_tokens FOR SELECT TO %I USING (true)', current_user);
 END $$;

@@ -89,11 +89,7 @@ DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['webhooks', 'webhook_deliveries'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = tenant_setting()) '
-                   'WITH CHECK (tenant_id = tenant_setting())', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO neuro_app', t);
+    PERFORM isolate_tenant_table(t);
   END LOOP;
   -- Only the owner role (running webhook_claim) reads and leases across tenants.
   EXECUTE format('CREATE POLICY dispatcher ON webhooks FOR ALL TO %I USING (true) WITH CHECK (true)', current_user);
