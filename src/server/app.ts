@@ -14,6 +14,7 @@ import { createTokenService, type Principal } from './modules/tokens/service.js'
 import { createKeyStore } from './lib/jwt.js';
 import { connectRedis, createRevocationBus, redisReady } from './lib/redis.js';
 import { modules } from './modules/index.js';
+import { createReadCache } from './lib/read-cache.js';
 import type { App, AppContext } from './types.js';
 import { VERSION } from './version.js';
 
@@ -92,7 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   store ??= new MemoryRateLimitStore();
   const loginThrottle = createFailureThrottle({ store, windowSeconds: config.loginWindowSeconds });
-  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle };
+  const reads = createReadCache({ db, maxBytes: config.readCacheBytes });
+  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads };
   app.decorate('ctx', ctx);
 
   registerErrorHandling(app);

@@ -17,6 +17,8 @@ export interface Config {
   rateLimitPerHour: number;
   /** Prefix of every Redis key and channel (several deployments or test runs can share a Redis). */
   redisPrefix: string;
+  /** Memory for rendered core reads (lib/read-cache.ts), in bytes; 0 turns the cache off. */
+  readCacheBytes: number;
   /** Failed logins allowed per account, and per client IP, in each login window. */
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
@@ -132,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: intSetting(env, 'NEURO_RATE_LIMIT_PER_MINUTE', 1000, 1, 100_000_000),
     rateLimitPerHour: intSetting(env, 'NEURO_RATE_LIMIT_PER_HOUR', 10_000, 1, 100_000_000),
     redisPrefix: env.NEURO_REDIS_PREFIX || 'neuro:',
+    readCacheBytes: intSetting(env, 'NEURO_READ_CACHE_MB', 64, 0, 65_536) * 1024 * 1024,
     loginMaxFailures: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
     loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),

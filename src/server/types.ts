@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { TokenService } from './modules/tokens/service.js';
 import type { KeyStore } from './lib/jwt.js';
 import type { FailureThrottle } from './plugins/rate-limit.js';
+import type { ReadCache } from './lib/read-cache.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -26,6 +27,8 @@ export interface AppContext {
   keys: KeyStore;
   /** Failed-login counters per account and per IP. */
   loginThrottle: FailureThrottle;
+  /** Rendered responses of the core reads, exact per tenant data version. */
+  reads: ReadCache;
 }
 
 /** A feature module: registers its routes (under /api/v1) and builds its own services. */

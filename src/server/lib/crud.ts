@@ -138,12 +138,20 @@ export async function recordCascadeDeletes(
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+export const dataBody = (dataJson: string) => `{"success":true,"data":${dataJson}}`;
+export const pageBody = (page: ListPage) => `{"success":true,"data":${page.dataJson},"meta":${JSON.stringify(page.meta)}}`;
+
+/** Sends a response body that is already JSON text (a rendered envelope). */
+export function sendBody(reply: FastifyReply, body: string | Buffer, status = 200) {
+  return reply.code(status).type(JSON_TYPE).send(body);
+}
+
 export function sendData(reply: FastifyReply, dataJson: string, status = 200) {
-  return reply.code(status).type(JSON_TYPE).send(`{"success":true,"data":${dataJson}}`);
+  return sendBody(reply, dataBody(dataJson), status);
 }
 
 export function sendPage(reply: FastifyReply, page: ListPage) {
-  return reply.type(JSON_TYPE).send(`{"success":true,"data":${page.dataJson},"meta":${JSON.stringify(page.meta)}}`);
+  return sendBody(reply, pageBody(page));
 }
 
 /** Only the fields present in a body, for partial updates. */

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendData, sendPage } from '../../lib/crud.js';
+import { dataBody, pageBody, sendData } from '../../lib/crud.js';
 import { Asset, AssetCreate, AssetListQuery, AssetUpdate } from './schemas.js';
 import { createAssetService } from './service.js';
 
@@ -17,17 +17,17 @@ export const assetsModule: Module = {
     app.get('/assets', {
       schema: { operationId: 'listAssets', tags, summary: 'List assets', ...list },
       config: { scope: 'assets:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/projects/:id/assets', {
       schema: { operationId: 'listProjectAssets', tags: ['Projects', ...tags], summary: "List a project's assets", params: IdParams, ...list },
       config: { scope: 'assets:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfProject(callerOf(req), req.params.id, req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfProject(callerOf(req), req.params.id, req.query))));
 
     app.get('/assets/:id', {
       schema: { operationId: 'getAsset', tags, summary: 'Get an asset', params: IdParams, response: { 200: Envelope(Asset), ...errorResponses } },
       config: { scope: 'assets:read' },
-    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/assets', {
       schema: { operationId: 'createAsset', tags, summary: 'Create an asset', body: AssetCreate, response: { 201: Envelope(Asset), ...errorResponses } },

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendData, sendPage } from '../../lib/crud.js';
+import { dataBody, pageBody, sendData } from '../../lib/crud.js';
 import { Client, ClientCreate, ClientListQuery, ClientUpdate } from './schemas.js';
 import { createClientService } from './service.js';
 
@@ -16,12 +16,12 @@ export const clientsModule: Module = {
     app.get('/clients', {
       schema: { operationId: 'listClients', tags, summary: 'List clients', querystring: ClientListQuery, response: { 200: ListEnvelope(Client), ...errorResponses } },
       config: { scope: 'clients:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/clients/:id', {
       schema: { operationId: 'getClient', tags, summary: 'Get a client', params: IdParams, response: { 200: Envelope(Client), ...errorResponses } },
       config: { scope: 'clients:read' },
-    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/clients', {
       schema: { operationId: 'createClient', tags, summary: 'Create a client', body: ClientCreate, response: { 201: Envelope(Client), ...errorResponses } },

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendData, sendPage } from '../../lib/crud.js';
+import { dataBody, pageBody, sendData } from '../../lib/crud.js';
 import { Finding, FindingCreate, FindingListQuery, FindingUpdate } from './schemas.js';
 import { createFindingService } from './service.js';
 
@@ -17,22 +17,22 @@ export const findingsModule: Module = {
     app.get('/findings', {
       schema: { operationId: 'listFindings', tags, summary: 'List findings', ...list },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/projects/:id/findings', {
       schema: { operationId: 'listProjectFindings', tags: ['Projects', ...tags], summary: "List a project's findings", params: IdParams, ...list },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfProject(callerOf(req), req.params.id, req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfProject(callerOf(req), req.params.id, req.query))));
 
     app.get('/assets/:id/findings', {
       schema: { operationId: 'listAssetFindings', tags: ['Assets', ...tags], summary: 'List the findings affecting an asset', params: IdParams, ...list },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfAsset(callerOf(req), req.params.id, req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfAsset(callerOf(req), req.params.id, req.query))));
 
     app.get('/findings/:id', {
       schema: { operationId: 'getFinding', tags, summary: 'Get a finding', params: IdParams, response: { 200: Envelope(Finding), ...errorResponses } },
       config: { scope: 'findings:read' },
-    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/findings', {
       schema: { operationId: 'createFinding', tags, summary: 'Create a finding', body: FindingCreate, response: { 201: Envelope(Finding), ...errorResponses } },

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendData, sendPage } from '../../lib/crud.js';
+import { dataBody, pageBody, sendData } from '../../lib/crud.js';
 import { Project, ProjectCreate, ProjectListQuery, ProjectUpdate } from './schemas.js';
 import { createProjectService } from './service.js';
 
@@ -16,17 +16,17 @@ export const projectsModule: Module = {
     app.get('/projects', {
       schema: { operationId: 'listProjects', tags, summary: 'List projects', querystring: ProjectListQuery, response: { 200: ListEnvelope(Project), ...errorResponses } },
       config: { scope: 'projects:read' },
-    }, async (req, reply) => sendPage(reply, await service.list(callerOf(req), req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/clients/:id/projects', {
       schema: { operationId: 'listClientProjects', tags: ['Clients', ...tags], summary: "List a client's projects", params: IdParams, querystring: ProjectListQuery, response: { 200: ListEnvelope(Project), ...errorResponses } },
       config: { scope: 'projects:read' },
-    }, async (req, reply) => sendPage(reply, await service.listOfClient(callerOf(req), req.params.id, req.query)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfClient(callerOf(req), req.params.id, req.query))));
 
     app.get('/projects/:id', {
       schema: { operationId: 'getProject', tags, summary: 'Get a project', params: IdParams, response: { 200: Envelope(Project), ...errorResponses } },
       config: { scope: 'projects:read' },
-    }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
+    }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/projects', {
       schema: { operationId: 'createProject', tags, summary: 'Create a project', body: ProjectCreate, response: { 201: Envelope(Project), ...errorResponses } },

@@ -1,0 +1,140 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../../db/driver.js';
+import { sendBody } from './crud.js';
+
+/**
+ * Rendered responses of the core reads (clients, projects, assets, findings), kept per tenant and
+ * served again only while the tenant's data version (0005_data_versions.sql) is the one they were
+ * rendered at. Exact, also with several servers on one database: the version is read from the
+ * database by a probe that starts after the request arrived, so a response never misses a change
+ * committed before the request came in.
+ *
+ * A probe is one tiny statement for every tenant with requests waiting: requests that arrive while
+ * one is in flight wait for the next, so under load one probe answers many requests. A miss
+ * renders as usual and is stored under the version the probe read; a change committed between the
+ * probe and the render only makes that entry a miss for the next request (versions only grow).
+ */
+export interface ReadCache {
+  /**
+   * The response body for this request: from the cache, or `render()`ed and kept. Kept encoded, so
+   * a hit is written out without converting the text again.
+   */
+  get(request: FastifyRequest, render: () => Promise<string>): Promise<Buffer>;
+  /** Sends that body (a rendered envelope) as the 200 response. */
+  send(request: FastifyRequest, reply: FastifyReply, render: () => Promise<string>): Promise<void>;
+  /** Counters for tests and operators. */
+  stats(): { hits: number; misses: number; entries: number; bytes: number; probes: number };
+}
+
+interface Entry {
+  version: string;
+  body: Buffer;
+}
+
+interface Round {
+  tenants: Set<string>;
+  done: Promise<Map<string, string>>;
+  resolve(versions: Map<string, string>): void;
+  reject(err: unknown): void;
+}
+
+function newRound(): Round {
+  const round = { tenants: new Set<string>() } as Round;
+  round.done = new Promise((resolve, reject) => Object.assign(round, { resolve, reject }));
+  round.done.catch(() => undefined); // a failed probe is reported to each request waiting on it
+  return round;
+}
+
+/** Reads tenants' data versions in rounds: one statement in flight at a time. */
+class VersionProbe {
+  private next: Round | undefined;
+  private busy = false;
+  probes = 0;
+
+  constructor(private readonly db: Database) {}
+
+  async current(tenantId: string): Promise<string> {
+    const round = (this.next ??= newRound());
+    round.tenants.add(tenantId);
+    if (!this.busy) {
+      this.busy = true;
+      // On the next turn of the event loop, so requests read in this one share the round.
+      setImmediate(() => void this.drain());
+    }
+    return (await round.done).get(tenantId)!;
+  }
+
+  private async drain() {
+    while (this.next) {
+      const round = this.next;
+      this.next = undefined;
+      this.probes++;
+      try {
+        const { rows } = await this.db.system((q) =>
+          q.query<{ tenant_id: string; version: string }>('SELECT tenant_id, version FROM data_versions_of($1)', [[...round.tenants]]),
+        );
+        round.resolve(new Map(rows.map((r) => [r.tenant_id, r.version])));
+      } catch (err) {
+        round.reject(err);
+      }
+    }
+    this.busy = false;
+  }
+}
+
+/** The tenant (from the credential), the route, and its validated parameters and query. */
+function keyOf(request: FastifyRequest): [tenantId: string, key: string] {
+  const tenantId = request.principal.tenantId;
+  return [tenantId, `${tenantId}\n${request.routeOptions.url}\n${JSON.stringify(request.params)}\n${JSON.stringify(request.query)}`];
+}
+
+export function createReadCache({ db, maxBytes }: { db: Database; maxBytes: number }): ReadCache {
+  const probe = new VersionProbe(db);
+  // Map order is the eviction order: an entry moves to the end when it is used.
+  const entries = new Map<string, Entry>();
+  let bytes = 0;
+  let hits = 0;
+  let misses = 0;
+
+  const drop = (key: string, entry: Entry) => {
+    entries.delete(key);
+    bytes -= key.length + entry.body.length;
+  };
+
+  const cache: ReadCache = {
+    async get(request, render) {
+      if (maxBytes === 0) return Buffer.from(await render());
+      const [tenantId, key] = keyOf(request);
+      const version = await probe.current(tenantId);
+      const cached = entries.get(key);
+      if (cached) {
+        drop(key, cached);
+        if (cached.version === version) {
+          hits++;
+          entries.set(key, cached);
+          bytes += key.length + cached.body.length;
+          return cached.body;
+        }
+      }
+      misses++;
+      const body = Buffer.from(await render());
+      const size = key.length + body.length;
+      if (size <= maxBytes / 16) {
+        const old = entries.get(key);
+        if (old) drop(key, old);
+        entries.set(key, { version, body });
+        bytes += size;
+        for (const [k, e] of entries) {
+          if (bytes <= maxBytes) break;
+          drop(k, e);
+        }
+      }
+      return body;
+    },
+    async send(request, reply, render) {
+      sendBody(reply, await cache.get(request, render));
+    },
+    stats: () => ({ hits, misses, entries: entries.size, bytes, probes: probe.probes }),
+  };
+  return cache;
+}
