@@ -1,7 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { Queryable } from '../../db/driver.js';
 import { Params, type ListPage } from './list.js';
-import { EVENT_COLUMNS, eventRow, type ChangeEvent } from './events.js';
+import { EVENT_COLUMNS, eventOrigin, eventRow, type ChangeEvent } from './events.js';
+import type { Caller } from './caller.js';
+import { newId } from './ids.js';
 
 /** What the generic row operations need to know of a table: where it is and how it renders. */
 export interface Resource {
@@ -66,6 +68,37 @@ export async function insertRow(q: Queryable, r: Resource, tenantId: string, val
     p.values,
   );
   return rows[0]!.j;
+}
+
+/**
+ * Inserts several rows of one table, all with the same columns, in one statement, each with its
+ * `<type>.created` event (actor and request of its own caller); returns each one's API JSON text,
+ * in the order given. The rows travel as one JSON parameter, so the statement's text depends only
+ * on the columns and is prepared once however many rows come.
+ */
+export async function insertRows(
+  q: Queryable, r: Resource, tenantId: string, objectType: string, rows: { values: Row; caller: Caller }[],
+): Promise<string[]> {
+  const a = r.alias;
+  const cols = Object.keys(rows[0]!.values).map((c) => `"${c}"`);
+  const p = new Params();
+  const t = p.add(tenantId);
+  const values = p.add(JSON.stringify(rows.map((x) => x.values)));
+  const events = p.add(JSON.stringify(rows.map((x) => ({ object_id: x.values.id, id: newId('evt'), ...eventOrigin(x.caller) }))));
+  const { rows: out } = await q.query<{ id: string; j: string }>(
+    `WITH chg AS (INSERT INTO ${r.table} AS ${a} (tenant_id, ${cols.join(', ')})
+                  SELECT ${t}, ${cols.map((c) => `x.${c}`).join(', ')} FROM json_populate_recordset(NULL::${r.table}, ${values}::json) x
+                  RETURNING ${a}.id, (${r.json})::text AS j),
+          ev AS (INSERT INTO events (${EVENT_COLUMNS})
+                 SELECT ${t}, e.id, ${p.add(`${objectType}.created`)}, e.actor_type, e.actor_id, e.credential_id, e.ip, e.user_agent,
+                        e.request_id, ${p.add(objectType)}, chg.id, NULL, chg.j::jsonb
+                   FROM chg JOIN json_to_recordset(${events}::json) AS e(object_id text, id text, actor_type text, actor_id text,
+                        credential_id text, ip text, user_agent text, request_id text) ON e.object_id = chg.id)
+     SELECT id, j FROM chg`,
+    p.values,
+  );
+  const byId = new Map(out.map((row) => [row.id, row.j]));
+  return rows.map((x) => byId.get(x.values.id as string)!);
 }
 
 /**

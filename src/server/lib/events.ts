@@ -27,6 +27,18 @@ export function actorOf(caller: Caller): { type: 'user' | 'service_account' | 's
   return p.userId ? { type: 'user', id: p.userId } : { type: 'service_account', id: p.serviceAccountId };
 }
 
+/** Who did it, from where: the columns of an event row that come from the caller. */
+export function eventOrigin(caller: Caller, actor = actorOf(caller)) {
+  return {
+    actor_type: actor.type,
+    actor_id: actor.id,
+    credential_id: caller.principal?.credentialId ?? null,
+    ip: caller.ip,
+    user_agent: caller.userAgent,
+    request_id: caller.requestId,
+  };
+}
+
 /** The columns of an event row, in the order `eventRow` renders them. */
 export const EVENT_COLUMNS =
   'tenant_id, id, type, actor_type, actor_id, credential_id, ip, user_agent, request_id, object_type, object_id, changes, data';

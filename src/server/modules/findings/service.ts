@@ -1,7 +1,8 @@
 import type { Database, Queryable } from '../../../db/driver.js';
 import { NotFoundError, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { deleteRow, exists, getRow, insertRow, updateRow } from '../../lib/crud.js';
+import { deleteRow, exists, getRow, insertRow, insertRows, updateRow } from '../../lib/crud.js';
+import { Batcher } from '../../lib/batcher.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { scoreVector } from '../../lib/cvss.js';
 import { FINDING_REFERENCES, findings, linkAssets, projectOf } from './repo.js';
@@ -44,7 +45,25 @@ async function setAssets(q: Queryable, tenantId: string, findingId: string, proj
 /** A finding's update also emits finding.status_changed when its status moves. */
 const FINDING_EVENTS = (caller: Caller) => ({ caller, objectType: 'finding', fieldEvents: { status: 'finding.status_changed' } });
 
+interface Create {
+  caller: Caller;
+  values: Record<string, unknown>;
+}
+
 export function createFindingService({ db }: { db: Database }) {
+  // Creates without asset links are batched (lib/batcher.ts): scanners and imports send many at once.
+  const creates = new Batcher<Create, string>(async (key, items) => {
+    const tenantId = items[0]!.caller.tenantId;
+    try {
+      return await db.tenant(tenantId, (q) => insertRows(q, findings, tenantId, 'finding', items));
+    } catch (err) {
+      if (items.length === 1 || !(err instanceof Error)) return items.map(() => err as Error);
+      // One of them failed (a project that does not exist, say): each on its own, for its own answer.
+      return Promise.all(items.map((item) =>
+        db.tenant(tenantId, (q) => insertRows(q, findings, tenantId, 'finding', [item])).then((j) => j[0]!, (e: Error) => e)));
+    }
+  });
+
   return {
     list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, findings, caller.tenantId, query)),
 
@@ -71,7 +90,7 @@ export function createFindingService({ db }: { db: Database }) {
       const assetIds = body.asset_ids ?? [];
       const work =
         assetIds.length === 0
-          ? db.tenant(caller.tenantId, (q) => insertRow(q, findings, caller.tenantId, row, { caller, objectType: 'finding' }))
+          ? creates.add(`${caller.tenantId} ${Object.keys(row).join(',')}`, { caller, values: row })
           : db.tenantTx(caller.tenantId, async (q) => {
               await insertRow(q, findings, caller.tenantId, row);
               await setAssets(q, caller.tenantId, row.id, body.project_id, assetIds);
