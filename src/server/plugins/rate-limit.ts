@@ -24,6 +24,8 @@ export interface RateLimitResult {
   windows: RateLimitState[];
   exceeded: boolean;
   retryAfter: number;
+  /** The RateLimit-Policy field, the same for every result of one limiter. */
+  policy?: string;
 }
 
 export interface RateLimitStore {
@@ -78,19 +80,34 @@ export function createRateLimiter(opts: { perMinute: number; perHour: number; st
     { name: 'hour', limit: opts.perHour, seconds: 3600 },
   ];
   const store = opts.store ?? new MemoryRateLimitStore();
+  const policy = policyOf(windows);
   return {
     windows,
     async hit(key: string, nowMs = Date.now()): Promise<RateLimitResult> {
       const counts = await store.increment(key, windows, nowMs);
       const nowS = nowMs / 1000;
-      const states = windows.map((w, i) => {
-        const start = Math.floor(nowS / w.seconds) * w.seconds;
-        return { name: w.name, limit: w.limit, seconds: w.seconds, remaining: Math.max(0, w.limit - counts[i]!), reset: start + w.seconds };
-      });
-      const over = states.filter((s, i) => counts[i]! > s.limit);
-      const tightest = [...states].sort((a, b) => a.remaining / a.limit - b.remaining / b.limit || a.reset - b.reset)[0]!;
-      const retryAfter = over.length ? Math.max(1, Math.ceil(Math.max(...over.map((s) => s.reset)) - nowS)) : 0;
-      return { tightest: over[0] ?? tightest, windows: states, exceeded: over.length > 0, retryAfter };
+      // Runs on every request: plain loops, no sorting.
+      const states: RateLimitState[] = [];
+      let tightest: RateLimitState | undefined;
+      let firstOver: RateLimitState | undefined;
+      let latestOverReset = 0;
+      for (let i = 0; i < windows.length; i++) {
+        const w = windows[i]!;
+        const s = {
+          name: w.name, limit: w.limit, seconds: w.seconds,
+          remaining: Math.max(0, w.limit - counts[i]!), reset: Math.floor(nowS / w.seconds) * w.seconds + w.seconds,
+        };
+        states.push(s);
+        if (counts[i]! > w.limit) {
+          firstOver ??= s;
+          latestOverReset = Math.max(latestOverReset, s.reset);
+        }
+        const share = s.remaining / s.limit;
+        const best = tightest && tightest.remaining / tightest.limit;
+        if (!tightest || share < best! || (share === best && s.reset < tightest.reset)) tightest = s;
+      }
+      const retryAfter = firstOver ? Math.max(1, Math.ceil(latestOverReset - nowS)) : 0;
+      return { tightest: firstOver ?? tightest!, windows: states, exceeded: firstOver !== undefined, retryAfter, policy };
     },
   };
 }
@@ -127,6 +144,10 @@ export function createFailureThrottle(opts: { store: RateLimitStore; windowSecon
 
 export type FailureThrottle = ReturnType<typeof createFailureThrottle>;
 
+function policyOf(windows: Pick<RateLimitWindow, 'name' | 'limit' | 'seconds'>[]): string {
+  return windows.map((w) => `"${w.name}";q=${w.limit};w=${w.seconds}`).join(', ');
+}
+
 /** X-RateLimit-* (the documents) plus the IETF draft's RateLimit-Policy and RateLimit fields. */
 export function rateLimitHeaders(r: RateLimitResult, nowMs = Date.now()): Record<string, string> {
   const t = r.tightest;
@@ -135,7 +156,7 @@ export function rateLimitHeaders(r: RateLimitResult, nowMs = Date.now()): Record
     'x-ratelimit-limit': String(t.limit),
     'x-ratelimit-remaining': String(t.remaining),
     'x-ratelimit-reset': String(t.reset),
-    'ratelimit-policy': r.windows.map((w) => `"${w.name}";q=${w.limit};w=${w.seconds}`).join(', '),
+    'ratelimit-policy': r.policy ?? policyOf(r.windows),
     ratelimit: `"${t.name}";r=${t.remaining};t=${Math.max(0, t.reset - nowS)}`,
   };
 }
