@@ -27,6 +27,11 @@ export interface Database {
   systemTx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * Embedded only, where this process has the database to itself (the data folder is locked):
+   * how many statements it has run. While the number stands still, nothing can have changed.
+   */
+  statementsRun?(): number;
 }
 
 export const APP_ROLE = 'neuro_app';
@@ -98,7 +103,13 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
   const mutex = new Mutex();
   let current: string | null = null;
-  const q: Queryable = { query: (sql, params) => db.query(sql, params) };
+  let statements = 0;
+  const q: Queryable = {
+    query: (sql, params) => {
+      statements++;
+      return db.query(sql, params);
+    },
+  };
   const bind = async (tenantId: string) => {
     if (current !== tenantId) {
       await db.query(SET_TENANT, [tenantId]);
@@ -116,6 +127,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       await mutex.run(() => db.close());
       release();
     },
+    statementsRun: () => statements,
   };
 }
 
