@@ -7,7 +7,8 @@ let server: TestServer;
 let tenant: TestTenant;
 
 beforeAll(async () => {
-  server = await startServer({ env: { NEURO_LOGIN_MAX_FAILURES: '4', NEURO_LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+  // Failures count in fixed windows; a day-long one keeps a run from straddling a window's end.
+  server = await startServer({ env: { NEURO_LOGIN_MAX_FAILURES: '4', NEURO_LOGIN_MAX_FAILURES_PER_IP: '100000', NEURO_LOGIN_WINDOW_SECONDS: '86400' } });
   tenant = await server.createTenant();
 }, 180_000);
 afterAll(() => server?.close());
@@ -118,7 +119,7 @@ describe('brute force', () => {
   });
 
   it('limits failures per IP', async () => {
-    const s = await startServer({ env: { NEURO_LOGIN_MAX_FAILURES: '1000', NEURO_LOGIN_MAX_FAILURES_PER_IP: '3' } });
+    const s = await startServer({ env: { NEURO_LOGIN_MAX_FAILURES: '1000', NEURO_LOGIN_MAX_FAILURES_PER_IP: '3', NEURO_LOGIN_WINDOW_SECONDS: '86400' } });
     try {
       const t = await s.createTenant();
       const user = await s.createUser(t);
