@@ -25,11 +25,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../src/db/scratch.js';
+import { numberFlag } from './lib.js';
 
-const flag = (name: string, fallback: number) => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.slice(name.length + 3)) : fallback;
-};
 
 interface Ready {
   url: string;
@@ -117,9 +114,9 @@ async function serve() {
 
 async function main() {
   const { default: autocannon } = await import('autocannon');
-  const duration = flag('duration', 5);
-  const connections = flag('connections', 16);
-  const rounds = flag('rounds', 5);
+  const duration = numberFlag('duration', 5);
+  const connections = numberFlag('connections', 16);
+  const rounds = numberFlag('rounds', 5);
   const file = fileURLToPath(import.meta.url);
   const tsx = path.join(path.dirname(file), '..', 'node_modules', '.bin', 'tsx');
   const child = spawn(tsx, [file, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });

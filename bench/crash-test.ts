@@ -11,30 +11,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import type net from 'node:net';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { generateToken } from '../src/server/lib/tokens.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
+import { freePort, log, numberFlag, ROOT, waitUp } from './lib.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const WRITES = flag('writes', 2000);
-const CONCURRENCY = flag('concurrency', 16);
+const WRITES = numberFlag('writes', 2000);
+const CONCURRENCY = numberFlag('concurrency', 16);
 const KILL_AT = Math.floor(WRITES * 0.4);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 
 // ---- The receiver: counts deliveries per finding and checks every signature.
@@ -84,19 +72,6 @@ function startServer(env: Record<string, string>): ChildProcess {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;
-}
-
-async function waitUp(base: string, seconds = 120) {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not come up');
 }
 
 async function main() {

@@ -11,32 +11,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../src/db/driver.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import { findingCount, seed, SEARCH_WORD, type Seeded } from './seed.js';
+import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
 
 type DbKind = 'pglite' | 'postgres';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const CONNECTIONS = 32;
 
-function flag(name: string): string | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg?.slice(name.length + 3);
-}
-
-const duration = Number(flag('duration') ?? 10);
-const warmup = Number(flag('warmup') ?? 3);
+const duration = numberFlag('duration', 10);
+const warmup = numberFlag('warmup', 3);
 const only = flag('only')?.split(',');
 /** Leave the PostgreSQL database in place, e.g. for bench/explain.ts. */
 const keep = process.argv.includes('--keep');
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // ---- Processes and databases that must be cleaned up whatever happens.
 
@@ -56,37 +50,6 @@ function start(args: string[], env: Record<string, string>): ChildProcess {
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitFor(url: string, seconds: number) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${seconds} s`);
 }
 
 async function postgresUrl(): Promise<string | undefined> {
@@ -113,26 +76,14 @@ interface Target {
 
 async function prepare(kind: DbKind, pgBase: string | undefined): Promise<Target> {
   if (kind === 'postgres') {
-    const name = `neuro_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: pgBase });
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
-    await admin(`CREATE DATABASE ${name}`);
-    if (keep) log(`   keeping database ${name} (--keep): drop it yourself`);
-    else cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    const url = new URL(pgBase!);
-    url.pathname = `/${name}`;
+    const db = await createScratchDatabase(pgBase!, 'neuro_bench');
+    if (keep) log(`   keeping database ${db.name} (--keep): drop it yourself`);
+    else cleanups.push(db.drop);
     return {
       kind,
-      env: { DATABASE_URL: url.toString() },
+      env: { DATABASE_URL: db.url },
       async ownerQuery(sql, params) {
-        const c = new pg.Client({ connectionString: url.toString() });
+        const c = new pg.Client({ connectionString: db.url });
         await c.connect();
         try {
           return (await c.query(sql, params)).rows;
@@ -260,7 +211,7 @@ async function benchDatabase(kind: DbKind, pgBase: string | undefined, total: nu
   });
   server.stdout!.on('data', (d) => process.stderr.write(d));
   const base = `http://127.0.0.1:${port}/api/v1`;
-  await waitFor(`${base}/health`, 120);
+  await waitUp(base);
   const headers = { authorization: `Bearer ${seeded.token}`, 'content-type': 'application/json' };
 
   // The bodies our server answers with, for the bare server to repeat.
@@ -302,8 +253,8 @@ async function benchDatabase(kind: DbKind, pgBase: string | undefined, total: nu
     if (sc.method === 'POST') posted += ours.load.ok + ours.warm.ok;
     rows.push(row);
   }
-  await stop(bare);
-  await stop(server);
+  await stopChild(bare);
+  await stopChild(server);
 
   // Whatever POST answered 201 must be in the table, and the counters must still be exact.
   const [check] = await target.ownerQuery<{ rows: string; counted: string; rolled: string; posted: string }>(

@@ -10,53 +10,31 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import type net from 'node:net';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { generateToken } from '../src/server/lib/tokens.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const DURATION = Number(arg('duration') ?? 10);
-const ROUNDS = Number(arg('rounds') ?? 2);
-const CONNECTIONS = Number(arg('connections') ?? 32);
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const DURATION = numberFlag('duration', 10);
+const ROUNDS = numberFlag('rounds', 2);
+const CONNECTIONS = numberFlag('connections', 32);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
+/** A fresh PostgreSQL database (dropped at the end), or undefined for PGlite. */
 async function postgresUrl(): Promise<string | undefined> {
-  if (arg('db') === 'pglite') return undefined;
+  if (flag('db') === 'pglite') return undefined;
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `neuro_whbench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
   try {
-    await admin.connect();
-  } catch {
-    if (arg('db') === 'postgres') throw new Error(`cannot reach PostgreSQL at ${base}`);
+    const db = await createScratchDatabase(base, 'neuro_whbench');
+    cleanups.push(db.drop);
+    return db.url;
+  } catch (err) {
+    if (flag('db') === 'postgres') throw new Error(`cannot reach PostgreSQL at ${base}: ${(err as Error).message}`);
     return undefined;
   }
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  return url.toString();
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -122,22 +100,9 @@ async function main() {
       NEURO_WEBHOOK_ALLOW_PRIVATE: 'true',
     },
   });
-  cleanups.unshift(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  cleanups.unshift(() => stopChild(child));
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      if (i > 600) throw new Error('server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUp(base);
   const post = async (p: string, body: unknown) =>
     ((await (await fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { data: Record<string, string> }).data;
   const project = await post('/projects', { name: 'Webhook bench' });

@@ -1,0 +1,52 @@
+/** What the benchmark scripts share: flags, logging, ports, and the server as a child process. */
+import net from 'node:net';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** `--name=value` from the command line. */
+export function flag(name: string): string | undefined {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+export function numberFlag(name: string, fallback: number): number {
+  const value = flag(name);
+  return value === undefined ? fallback : Number(value);
+}
+
+/** Progress goes to stderr; stdout is kept for the results. */
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Waits until `${base}/health` answers 200 (base: `http://…/api/v1`). */
+export async function waitUp(base: string, seconds = 120): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${base} did not answer within ${seconds} s`);
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after 15 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
