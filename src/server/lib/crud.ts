@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Queryable } from '../../db/driver.js';
 import { Params, type ListPage } from './list.js';
-import { EVENT_COLUMNS, eventOrigin, eventRow, type ChangeEvent } from './events.js';
+import { EVENT_COLUMNS, EVENT_ORIGIN_COLUMNS, eventOrigin, eventRow, type ChangeEvent } from './events.js';
 import type { Caller } from './caller.js';
 import { newId } from './ids.js';
 
@@ -39,12 +39,12 @@ export async function exists(q: Queryable, table: string, tenantId: string, id: 
  * same statement as the change: a data-modifying CTE, then `INSERT INTO events … SELECT` over it,
  * so the event commits or rolls back with the change even outside an explicit transaction.
  */
-function withEvents(p: Params, change: ChangeEvent | undefined, kind: 'created' | 'updated' | 'deleted'): string {
+function withEvents(p: Params, change: ChangeEvent | undefined, kind: 'updated' | 'deleted'): string {
   if (!change) return '';
   const { caller, objectType } = change;
   const base = { objectId: 'chg.id', data: 'chg.j::jsonb' };
-  if (kind !== 'updated') {
-    const ev = eventRow(p, caller, { type: `${objectType}.${kind}`, objectType }, { ...base, changes: 'NULL::jsonb' });
+  if (kind === 'deleted') {
+    const ev = eventRow(p, caller, { type: `${objectType}.deleted`, objectType }, { ...base, changes: 'NULL::jsonb' });
     return `, ev AS (INSERT INTO events (${EVENT_COLUMNS}) SELECT ${ev.select} FROM chg)`;
   }
   const selects = [eventRow(p, caller, { type: `${objectType}.updated`, objectType }, { ...base, changes: 'chg.c' }).select + " FROM chg WHERE chg.c <> '{}'::jsonb"];
@@ -58,13 +58,13 @@ function withEvents(p: Params, change: ChangeEvent | undefined, kind: 'created' 
 
 /** Inserts a row (tenant_id added) and returns it as API JSON text; with `change`, records `<type>.created`. */
 export async function insertRow(q: Queryable, r: Resource, tenantId: string, values: Row, change?: ChangeEvent): Promise<string> {
+  if (change) return (await insertRows(q, r, tenantId, change.objectType, [{ values, caller: change.caller }]))[0]!;
   const p = new Params();
   const cols = ['tenant_id', ...Object.keys(values)];
   const vals = [p.add(tenantId), ...Object.values(values).map((v) => p.add(bindable(v)))];
   const { rows } = await q.query<{ j: string }>(
-    `WITH chg AS (INSERT INTO ${r.table} AS ${r.alias} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${vals.join(', ')})
-                  RETURNING ${r.alias}.id, (${r.json})::text AS j)${withEvents(p, change, 'created')}
-     SELECT j FROM chg`,
+    `INSERT INTO ${r.table} AS ${r.alias} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${vals.join(', ')})
+     RETURNING (${r.json})::text AS j`,
     p.values,
   );
   return rows[0]!.j;
@@ -90,10 +90,10 @@ export async function insertRows(
                   SELECT ${t}, ${cols.map((c) => `x.${c}`).join(', ')} FROM json_populate_recordset(NULL::${r.table}, ${values}::json) x
                   RETURNING ${a}.id, (${r.json})::text AS j),
           ev AS (INSERT INTO events (${EVENT_COLUMNS})
-                 SELECT ${t}, e.id, ${p.add(`${objectType}.created`)}, e.actor_type, e.actor_id, e.credential_id, e.ip, e.user_agent,
-                        e.request_id, ${p.add(objectType)}, chg.id, NULL, chg.j::jsonb
-                   FROM chg JOIN json_to_recordset(${events}::json) AS e(object_id text, id text, actor_type text, actor_id text,
-                        credential_id text, ip text, user_agent text, request_id text) ON e.object_id = chg.id)
+                 SELECT ${t}, e.id, ${p.add(`${objectType}.created`)}, ${EVENT_ORIGIN_COLUMNS.map((c) => `e.${c}`).join(', ')},
+                        ${p.add(objectType)}, chg.id, NULL, chg.j::jsonb
+                   FROM chg JOIN json_to_recordset(${events}::json)
+                        AS e(object_id text, id text, ${EVENT_ORIGIN_COLUMNS.map((c) => `${c} text`).join(', ')}) ON e.object_id = chg.id)
      SELECT id, j FROM chg`,
     p.values,
   );

@@ -27,8 +27,13 @@ export function actorOf(caller: Caller): { type: 'user' | 'service_account' | 's
   return p.userId ? { type: 'user', id: p.userId } : { type: 'service_account', id: p.serviceAccountId };
 }
 
-/** Who did it, from where: the columns of an event row that come from the caller. */
-export function eventOrigin(caller: Caller, actor = actorOf(caller)) {
+/** The columns of an event row that come from the caller: who did it, from where. */
+export const EVENT_ORIGIN_COLUMNS = ['actor_type', 'actor_id', 'credential_id', 'ip', 'user_agent', 'request_id'] as const;
+
+/** The columns of an event row, in the order `eventRow` renders them. */
+export const EVENT_COLUMNS = ['tenant_id', 'id', 'type', ...EVENT_ORIGIN_COLUMNS, 'object_type', 'object_id', 'changes', 'data'].join(', ');
+
+export function eventOrigin(caller: Caller, actor = actorOf(caller)): Record<(typeof EVENT_ORIGIN_COLUMNS)[number], string | null> {
   return {
     actor_type: actor.type,
     actor_id: actor.id,
@@ -39,27 +44,23 @@ export function eventOrigin(caller: Caller, actor = actorOf(caller)) {
   };
 }
 
-/** The columns of an event row, in the order `eventRow` renders them. */
-export const EVENT_COLUMNS =
-  'tenant_id, id, type, actor_type, actor_id, credential_id, ip, user_agent, request_id, object_type, object_id, changes, data';
-
 /**
  * One event row as an SQL select list over parameters: what the caller and `e` fix are bound, while
  * the object id, changes and data are SQL expressions, so a row can be written from the very
- * statement that makes the change (`INSERT … SELECT` over a CTE, see crud.ts).
+ * statement that makes the change (`INSERT … SELECT` over a CTE, see crud.ts). Returns the event's
+ * id unless `sql.id` makes it.
  */
 export function eventRow(
   p: Params,
   caller: Caller,
   e: Pick<EventInput, 'type' | 'objectType' | 'actor'>,
   sql: { objectId: string; changes: string; data: string; /** SQL making the id, for several rows at once */ id?: string },
-): { id: string; select: string } {
-  const id = newId('evt');
-  const actor = e.actor ?? actorOf(caller);
+): { id: string | undefined; select: string } {
+  const id = sql.id === undefined ? newId('evt') : undefined;
+  const origin = eventOrigin(caller, e.actor ?? actorOf(caller));
   const text = (v: unknown) => `${p.add(v ?? null)}::text`;
   const select = [
-    text(caller.tenantId), sql.id ?? text(id), text(e.type), text(actor.type), text(actor.id),
-    text(caller.principal?.credentialId), text(caller.ip), text(caller.userAgent), text(caller.requestId),
+    text(caller.tenantId), sql.id ?? text(id), text(e.type), ...EVENT_ORIGIN_COLUMNS.map((c) => text(origin[c])),
     text(e.objectType), sql.objectId, sql.changes, sql.data,
   ].join(', ');
   return { id, select };
@@ -74,7 +75,7 @@ export async function recordEvent(q: Queryable, caller: Caller, e: EventInput): 
     data: `${p.add(data)}::jsonb`,
   });
   await q.query(`INSERT INTO events (${EVENT_COLUMNS}) SELECT ${row.select}`, p.values);
-  return row.id;
+  return row.id!;
 }
 
 /** What a row operation in crud.ts needs to write the change's event in the same statement. */
