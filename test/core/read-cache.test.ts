@@ -92,6 +92,13 @@ describe('read cache', () => {
     expect((await readTwice(project)).data.name).toBe('Renamed elsewhere');
   });
 
+  it('keeps the versions out of the application role’s reach', async () => {
+    // Lowering a version could make an old response match again: only the owner's functions write it.
+    for (const sql of ['DELETE FROM data_versions', 'UPDATE data_versions SET n = 0', "INSERT INTO data_versions VALUES ('x', 0, 0)"]) {
+      await expect(behindTheBack(sql, []), sql).rejects.toThrow(/permission denied/);
+    }
+  });
+
   it('answers concurrent reads during writes with data no older than the request', async () => {
     // Each read starts after the write before it was acknowledged, so it must show that write.
     const path = `/findings/${findingId}`;

@@ -13,10 +13,12 @@ CREATE TABLE data_versions (
   n         bigint NOT NULL,
   PRIMARY KEY (tenant_id, slot)
 );
-SELECT isolate_tenant_table('data_versions');
+-- Only the owner touches it, through the two functions below: the application role gets no grant,
+-- so it cannot lower a version (which could make an old cached response match again).
+ALTER TABLE data_versions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE data_versions FORCE ROW LEVEL SECURITY;
 DO $$
 BEGIN
-  -- The trigger and the probe below run as the owner, across tenants.
   EXECUTE format('CREATE POLICY versions ON data_versions FOR ALL TO %I USING (true) WITH CHECK (true)', current_user);
 END $$;
 
@@ -47,3 +49,5 @@ AS $$
            + coalesce((SELECT sum(v.n) FROM data_versions v WHERE v.tenant_id = '*'), 0))::text
     FROM unnest(p_tenants) AS t
 $$;
+REVOKE ALL ON FUNCTION data_versions_of(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION data_versions_of(text[]) TO neuro_app;
