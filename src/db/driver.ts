@@ -149,7 +149,9 @@ function statement(text: string, values: unknown[] | undefined): pg.QueryConfig 
     if (seenOnce.delete(text)) {
       name = `s${createHash('sha1').update(text).digest('hex').slice(0, 30)}`;
       preparedNames.set(text, name);
-    } else if (seenOnce.size < MAX_PREPARED) {
+    } else {
+      // Texts seen once are forgotten in bulk, so a busy statement first seen late still gets prepared.
+      if (seenOnce.size >= MAX_PREPARED) seenOnce.clear();
       seenOnce.add(text);
     }
   }

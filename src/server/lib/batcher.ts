@@ -5,7 +5,7 @@
  * once, alone; under load the batches grow by themselves. Every call is still answered only after
  * its own row committed, and `run` answers each item separately (an Error for one that failed).
  */
-export interface BatcherOptions {
+interface BatcherOptions {
   /** Batches of one key running at the same time. */
   inFlight: number;
   /** Items in one batch at most. */
@@ -27,7 +27,7 @@ export class Batcher<I, O> {
   private readonly lanes = new Map<string, Lane<I, O>>();
 
   constructor(
-    private readonly run: (key: string, items: I[]) => Promise<(O | Error)[]>,
+    private readonly run: (items: I[]) => Promise<(O | Error)[]>,
     private readonly opts: BatcherOptions = { inFlight: 1, maxItems: 100 },
   ) {}
 
@@ -44,7 +44,7 @@ export class Batcher<I, O> {
     while (lane.running < this.opts.inFlight && lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0, this.opts.maxItems);
       lane.running++;
-      this.run(key, batch.map((w) => w.item))
+      this.run(batch.map((w) => w.item))
         .then(
           (results) => batch.forEach((w, i) => (results[i] instanceof Error ? w.reject(results[i]) : w.resolve(results[i] as O))),
           (err: unknown) => batch.forEach((w) => w.reject(err)),

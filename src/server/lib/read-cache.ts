@@ -16,11 +16,9 @@ import { sendBody } from './crud.js';
  */
 export interface ReadCache {
   /**
-   * The response body for this request: from the cache, or `render()`ed and kept. Kept encoded, so
-   * a hit is written out without converting the text again.
+   * Sends the 200 response for this request: the body (a rendered envelope) from the cache, or
+   * `render()`ed and kept. Kept encoded, so a hit is written out without converting the text again.
    */
-  get(request: FastifyRequest, render: () => Promise<string>): Promise<Buffer>;
-  /** Sends that body (a rendered envelope) as the 200 response. */
   send(request: FastifyRequest, reply: FastifyReply, render: () => Promise<string>): Promise<void>;
   /** Counters for tests and operators. */
   stats(): { hits: number; misses: number; entries: number; bytes: number; probes: number };
@@ -118,40 +116,40 @@ export function createReadCache({ db, maxBytes }: { db: Database; maxBytes: numb
     bytes -= key.length + entry.body.length;
   };
 
-  const cache: ReadCache = {
-    async get(request, render) {
-      if (maxBytes === 0) return Buffer.from(await render());
-      const [tenantId, key] = keyOf(request);
-      const version = await probe.current(tenantId);
-      const cached = entries.get(key);
-      if (cached) {
-        drop(key, cached);
-        if (cached.version === version) {
-          hits++;
-          entries.set(key, cached);
-          bytes += key.length + cached.body.length;
-          return cached.body;
-        }
+  async function body(request: FastifyRequest, render: () => Promise<string>): Promise<Buffer> {
+    if (maxBytes === 0) return Buffer.from(await render());
+    const [tenantId, key] = keyOf(request);
+    const version = await probe.current(tenantId);
+    const cached = entries.get(key);
+    if (cached) {
+      drop(key, cached);
+      if (cached.version === version) {
+        hits++;
+        entries.set(key, cached);
+        bytes += key.length + cached.body.length;
+        return cached.body;
       }
-      misses++;
-      const body = Buffer.from(await render());
-      const size = key.length + body.length;
-      if (size <= maxBytes / 16) {
-        const old = entries.get(key);
-        if (old) drop(key, old);
-        entries.set(key, { version, body });
-        bytes += size;
-        for (const [k, e] of entries) {
-          if (bytes <= maxBytes) break;
-          drop(k, e);
-        }
+    }
+    misses++;
+    const rendered = Buffer.from(await render());
+    const size = key.length + rendered.length;
+    if (size <= maxBytes / 16) {
+      const old = entries.get(key);
+      if (old) drop(key, old);
+      entries.set(key, { version, body: rendered });
+      bytes += size;
+      for (const [k, e] of entries) {
+        if (bytes <= maxBytes) break;
+        drop(k, e);
       }
-      return body;
-    },
+    }
+    return rendered;
+  }
+
+  return {
     async send(request, reply, render) {
-      sendBody(reply, await cache.get(request, render));
+      sendBody(reply, await body(request, render));
     },
     stats: () => ({ hits, misses, entries: entries.size, bytes, probes: probe.probes }),
   };
-  return cache;
 }

@@ -25,7 +25,7 @@ export interface RateLimitResult {
   exceeded: boolean;
   retryAfter: number;
   /** The RateLimit-Policy field, the same for every result of one limiter. */
-  policy?: string;
+  policy: string;
 }
 
 export interface RateLimitStore {
@@ -156,7 +156,7 @@ export function rateLimitHeaders(r: RateLimitResult, nowMs = Date.now()): Record
     'x-ratelimit-limit': String(t.limit),
     'x-ratelimit-remaining': String(t.remaining),
     'x-ratelimit-reset': String(t.reset),
-    'ratelimit-policy': r.policy ?? policyOf(r.windows),
+    'ratelimit-policy': r.policy,
     ratelimit: `"${t.name}";r=${t.remaining};t=${Math.max(0, t.reset - nowS)}`,
   };
 }

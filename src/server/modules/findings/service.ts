@@ -52,7 +52,7 @@ interface Create {
 
 export function createFindingService({ db }: { db: Database }) {
   // Creates without asset links are batched (lib/batcher.ts): scanners and imports send many at once.
-  const creates = new Batcher<Create, string>(async (key, items) => {
+  const creates = new Batcher<Create, string>(async (items) => {
     const tenantId = items[0]!.caller.tenantId;
     try {
       return await db.tenant(tenantId, (q) => insertRows(q, findings, tenantId, 'finding', items));

@@ -128,7 +128,9 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
         const byHook = new Map<string, ClaimedDelivery[]>();
         for (const r of rows) {
           const key = `${r.tenant_id}/${r.webhook_id}`;
-          byHook.set(key, [...(byHook.get(key) ?? []), r]);
+          const items = byHook.get(key);
+          if (items) items.push(r);
+          else byHook.set(key, [r]);
         }
         for (const items of byHook.values()) {
           const work = deliverAll(items).finally(() => {

@@ -32,14 +32,6 @@ export const deliveries: ListSpec = {
   },
 };
 
-export async function secretsOf(q: Queryable, tenantId: string, id: string) {
-  const { rows } = await q.query<{ secret_enc: string }>(
-    'SELECT secret_enc FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
-    [tenantId, id],
-  );
-  return rows[0];
-}
-
 /** Replaces the secret; the old one keeps signing beside it for `overlapHours`. */
 export async function rotateSecret(q: Queryable, tenantId: string, id: string, secretEnc: string, overlapHours: number) {
   const { rows } = await q.query<{ j: string }>(
