@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
-import { blockedHostName, blockedReason, guardedLookup, urlHost } from './ssrf.js';
+import { guardedLookup, hostRefusal, urlHost } from './ssrf.js';
 
 /** What one delivery attempt came to. */
 export interface SendResult {
@@ -55,8 +54,7 @@ export function send(rawUrl: string, headers: Record<string, string>, body: stri
   const protocol = url.protocol as 'http:' | 'https:';
   if (protocol !== 'http:' && protocol !== 'https:') return Promise.resolve(failed('refused: not an http(s) URL'));
   if (!opts.allowPrivate) {
-    const host = urlHost(url);
-    const refusal = net.isIP(host) ? blockedReason(host) : blockedHostName(host);
+    const refusal = hostRefusal(urlHost(url));
     if (refusal) return Promise.resolve(failed(`refused: ${refusal}`));
   }
 

@@ -111,10 +111,8 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.
 export function guardedLookup(hostname: string, options: dns.LookupOptions, callback: LookupCallback): void {
   dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
     if (err) return callback(err, []);
-    for (const a of addresses) {
-      const reason = blockedReason(a.address);
-      if (reason) return callback(new BlockedAddressError(`refused: ${hostname} resolves to ${reason}`), []);
-    }
+    const refusal = addressesRefusal(hostname, addresses);
+    if (refusal) return callback(new BlockedAddressError(`refused: ${refusal}`), []);
     if (options.all) return callback(null, addresses);
     const first = addresses[0]!;
     callback(null, first.address, first.family);
@@ -126,6 +124,20 @@ export function blockedHostName(hostname: string): string | undefined {
   const h = hostname.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return `${hostname} is a loopback name`;
   if (h === 'metadata.google.internal' || h === 'metadata') return `${hostname} is a cloud metadata name`;
+  return undefined;
+}
+
+/** Why a host is refused before asking DNS: a literal address that is not public, or a refused name. */
+export function hostRefusal(host: string): string | undefined {
+  return net.isIP(host) ? blockedReason(host) : blockedHostName(host);
+}
+
+/** Why the addresses a host resolved to are refused: any one of them that is not public. */
+function addressesRefusal(host: string, addresses: dns.LookupAddress[]): string | undefined {
+  for (const a of addresses) {
+    const reason = blockedReason(a.address);
+    if (reason) return `${host} resolves to ${reason}`;
+  }
   return undefined;
 }
 
@@ -149,15 +161,12 @@ export async function urlProblem(raw: string, allowPrivate: boolean): Promise<st
   if (url.username || url.password) return 'must not contain credentials';
   if (allowPrivate) return undefined;
   const host = urlHost(url);
-  if (net.isIP(host)) return blockedReason(host) && `refused: ${blockedReason(host)}`;
-  const named = blockedHostName(host);
-  if (named) return `refused: ${named}`;
+  const refusal = hostRefusal(host);
+  if (refusal) return `refused: ${refusal}`;
+  if (net.isIP(host)) return undefined;
   try {
-    const addresses = await dns.promises.lookup(host, { all: true, verbatim: true });
-    for (const a of addresses) {
-      const reason = blockedReason(a.address);
-      if (reason) return `refused: ${host} resolves to ${reason}`;
-    }
+    const resolved = addressesRefusal(host, await dns.promises.lookup(host, { all: true, verbatim: true }));
+    if (resolved) return `refused: ${resolved}`;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOTFOUND') return `host ${host} does not resolve`;
     // A DNS failure now says nothing about later; delivery checks again.
