@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
 import { client, type Client } from '../helpers/http.js';
 import { startReceiver, type Receiver } from './receiver.js';
+import { SUBSCRIBABLE_TYPES } from '../../src/server/modules/events/catalog.js';
 
 let server: TestServer;
 let tenant: TestTenant;
@@ -163,6 +164,14 @@ describe('webhooks API', () => {
 });
 
 describe('events and history', () => {
+  it('fans out to webhooks exactly the types the catalog lets them subscribe to', async () => {
+    // The trigger's webhook_event_type() (migration 0004) must match SUBSCRIBABLE_TYPES.
+    const types = [...SUBSCRIBABLE_TYPES, 'webhook.test', 'auth.login_failed', 'token.revoked', 'finding.renamed'];
+    const { rows } = await server.db.system((q) =>
+      q.query<{ t: string; ok: boolean }>('SELECT t, webhook_event_type(t) AS ok FROM unnest($1::text[]) AS t', [types]));
+    expect(Object.fromEntries(rows.map((r) => [r.t, r.ok]))).toEqual(Object.fromEntries(types.map((t) => [t, SUBSCRIBABLE_TYPES.includes(t)])));
+  });
+
   it('records who changed which field from what to what, newest first, paginated', async () => {
     const project = (await api.post('/projects', { name: 'History' })).body.data;
     const finding = (await api.post('/findings', { project_id: project.id, title: 'XSS', severity: 'Medium' })).body.data;
@@ -189,6 +198,10 @@ describe('events and history', () => {
     expect(page.body.data.map((e: any) => e.type)).toEqual(['finding.updated', 'finding.created']);
     const filtered = await api.get(`/findings/${finding.id}/history?type=finding.status_changed`);
     expect(filtered.body.meta.total).toBe(1);
+    expect((await api.get(`/findings/${finding.id}/history?type=finding.status_changed,finding.created`)).body.meta.total).toBe(2);
+    const unknown = await api.get(`/findings/${finding.id}/history?type=finding.renamed`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].field).toBe('type');
 
     // Asset links are part of the change too.
     const asset = (await api.post('/assets', { project_id: project.id, name: 'db1', type: 'host' })).body.data;

@@ -1,6 +1,5 @@
-import { after, before, splitList, type Filter, type ListSpec } from '../../lib/list.js';
-
-const anyType: Filter = (value, p, a) => `${a}.type = ANY(${p.add(splitList(value))})`;
+import { after, before, oneOf, type ListSpec } from '../../lib/list.js';
+import { EVENT_TYPES } from './catalog.js';
 
 /** An object's history: its events, with who made each change and which fields moved from what to what. */
 export const history: ListSpec = {
@@ -15,7 +14,7 @@ export const history: ListSpec = {
     'credential_id', e.credential_id, 'changes', e.changes, 'created_at', iso(e.created_at))`,
   sorts: { created_at: 'e.created_at' },
   filters: {
-    type: anyType,
+    type: oneOf('type', 'type', EVENT_TYPES),
     created_after: after('created_after', 'created_at'),
     created_before: before('created_before', 'created_at'),
   },
