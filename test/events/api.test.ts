@@ -160,6 +160,12 @@ describe('webhooks API', () => {
     expect((await client(server.url, await server.mintToken(tenant, ['findings:read'])).get(`/projects/${project.id}/history`)).status).toBe(403);
     // The stranger's own lists do not show this tenant's webhooks.
     expect((await stranger.get('/webhooks')).body.data).toEqual([]);
+    // A webhook the other tenant creates is theirs alone: not seen here, and fed none of this tenant's events.
+    const theirs = (await stranger.post('/webhooks', { url: `${receiver.url}/theirs`, events: ['*'] })).body.data;
+    expect((await api.get('/webhooks?limit=100')).text).not.toContain(theirs.id);
+    expect((await api.get(`/webhooks/${theirs.id}`)).status).toBe(404);
+    expect((await api.post('/findings', { project_id: project.id, title: 'Not for the other tenant' })).status).toBe(201);
+    expect((await stranger.get(`/webhooks/${theirs.id}/deliveries`)).body.meta.total).toBe(0);
   });
 });
 

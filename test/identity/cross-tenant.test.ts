@@ -78,6 +78,41 @@ describe('cross-tenant use of every credential kind', () => {
     expect((await client(server.url, b.token).get(`/users/${bUser.id}`)).body.data.role).toBe('tester');
   });
 
+  it('service accounts, API keys and a user’s own lists never reach the other tenant', async () => {
+    const bAdmin = client(server.url, b.token);
+    const bSa = (await bAdmin.post('/service-accounts', { name: 'B robot', role: 'tester' })).body.data.id;
+    const bSaKey = (await bAdmin.post('/api-keys', { service_account_id: bSa, name: 'B robot key' })).body.data.id;
+    const bMcp = (await client(server.url, (await server.login(b, bUser)).access_token).post('/user/mcp-tokens', { name: 'b mcp' })).body.data.id;
+    expect([bSa, bSaKey, bMcp].every((id) => typeof id === 'string')).toBe(true);
+
+    const admin = client(server.url, a.token);
+    expect((await admin.get(`/service-accounts/${bSa}`)).status).toBe(404);
+    expect((await admin.put(`/service-accounts/${bSa}`, { name: 'taken over' })).status).toBe(404);
+    expect((await admin.del(`/service-accounts/${bSa}`)).status).toBe(404);
+    expect((await admin.get('/service-accounts?limit=100')).text).not.toContain(bSa);
+    const aSa = (await admin.post('/service-accounts', { name: 'A robot', role: 'tester' })).body.data.id;
+    expect((await bAdmin.get('/service-accounts?limit=100')).text).not.toContain(aSa);
+    // A key for B's service account cannot be made from A: it does not exist here.
+    const foreignKey = await admin.post('/api-keys', { service_account_id: bSa, name: 'x' });
+    expect(foreignKey.status).toBe(400);
+    expect(foreignKey.body.error.details.map((d: { field: string }) => d.field)).toContain('service_account_id');
+    expect((await admin.get('/api-keys?limit=100')).text).not.toContain(bSaKey);
+    expect((await admin.get(`/api-keys/${bSaKey}`)).status).toBe(404);
+
+    const aUser = await server.createUser(a);
+    const aSession = client(server.url, (await server.login(a, aUser)).access_token);
+    for (const list of ['/user/api-keys', '/user/mcp-tokens', '/user/sessions']) {
+      const res = await aSession.get(list);
+      expect(res.status, list).toBe(200);
+      for (const id of [bKeyId, bMcp, bSessionId]) expect(res.text, list).not.toContain(id);
+    }
+    expect((await aSession.post(`/user/api-keys/${bKeyId}/rotate`, {})).status).toBe(404);
+    expect((await aSession.del(`/user/mcp-tokens/${bMcp}`)).status).toBe(404);
+    // B's credentials are untouched.
+    expect((await bAdmin.get(`/service-accounts/${bSa}`)).body.data.name).toBe('B robot');
+    expect((await bAdmin.get(`/api-keys/${bSaKey}`)).status).toBe(200);
+  });
+
   it('a refresh token and a login are bound to their tenant too', async () => {
     const aUser = await server.createUser(a);
     const t = await server.login(a, aUser);
