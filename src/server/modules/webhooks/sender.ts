@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import { Agent } from 'undici';
 import { guardedLookup, hostRefusal, urlHost } from './ssrf.js';
 
 /** What one delivery attempt came to. */
@@ -23,9 +22,17 @@ export interface SendOptions {
 export const RESPONSE_LIMIT = 2048;
 const USER_AGENT = 'neuro-webhooks/1.0';
 
+/** Connections kept per receiver origin; a webhook has at most `window` attempts in flight. */
+const CONNECTIONS_PER_ORIGIN = 128;
+
+// undici rather than node:http: about half the CPU per request, which is what a busy webhook costs.
+// Each attempt has its own deadline (the signal below), so undici's own timeouts are off, and
+// redirects are never followed (undici follows none unless asked).
+const agentOptions = { connections: CONNECTIONS_PER_ORIGIN, headersTimeout: 0, bodyTimeout: 0 };
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
+  open: new Agent(agentOptions),
+  /** Resolves through guardedLookup, so each socket connects to an address that was checked. */
+  guarded: new Agent({ ...agentOptions, connect: { lookup: guardedLookup } }),
 };
 
 function parseRetryAfter(value: string | undefined): number | null {
@@ -58,65 +65,46 @@ export function send(rawUrl: string, headers: Record<string, string>, body: stri
     if (refusal) return Promise.resolve(failed(`refused: ${refusal}`));
   }
 
-  const attempt = (retried: boolean): Promise<SendResult> =>
-    new Promise((resolve) => {
-      let settled = false;
-      const finish = (r: SendResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        resolve(r);
-      };
-      const req = (protocol === 'https:' ? https : http).request(url, {
-        method: 'POST',
-        agent: agents[protocol],
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT, ...headers },
-        ...(opts.allowPrivate ? {} : { lookup: guardedLookup }),
-      });
-      const timer = setTimeout(() => req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
-      const onAbort = () => req.destroy(new Error('aborted: server shutting down'));
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        // A kept-alive socket the receiver had just closed: the request never reached it.
-        if (!retried && req.reusedSocket && err.code === 'ECONNRESET' && !settled) {
-          settled = true;
-          clearTimeout(timer);
-          opts.signal?.removeEventListener('abort', onAbort);
-          resolve(attempt(true));
-          return;
-        }
-        finish(failed(err.message || err.code || 'connection failed'));
-      });
-      req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const complete = () => {
-          const text = Buffer.concat(chunks).subarray(0, RESPONSE_LIMIT).toString('utf8');
-          const ok = status >= 200 && status < 300;
-          let error: string | null = null;
-          if (status >= 300 && status < 400) error = `redirect not followed (Location: ${res.headers.location ?? 'none'})`;
-          else if (!ok) error = `receiver answered HTTP ${status}`;
-          const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(res.headers['retry-after']) : null;
-          finish(done({ ok, status, body: text, error, retryAfterMs }));
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (size >= RESPONSE_LIMIT) return;
-          chunks.push(chunk);
-          size += chunk.length;
-          if (size >= RESPONSE_LIMIT) {
-            complete();
-            res.destroy(); // the rest is not read
-          }
-        });
-        res.on('end', complete);
-        res.on('error', complete);
-        res.on('close', complete);
-      });
-      req.end(body);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+  const onAbort = () => deadline.abort(new Error('aborted: server shutting down'));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const request = async (): Promise<SendResult> => {
+    const res = await (opts.allowPrivate ? agents.open : agents.guarded).request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
+      body,
+      signal: deadline.signal,
     });
+    const status = res.statusCode;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= RESPONSE_LIMIT) break; // leaving the loop destroys the body: the rest is not read
+    }
+    const text = Buffer.concat(chunks).subarray(0, RESPONSE_LIMIT).toString('utf8');
+    const ok = status >= 200 && status < 300;
+    let error: string | null = null;
+    if (status >= 300 && status < 400) error = `redirect not followed (Location: ${header(res.headers.location) ?? 'none'})`;
+    else if (!ok) error = `receiver answered HTTP ${status}`;
+    const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header(res.headers['retry-after'])) : null;
+    return done({ ok, status, body: text, error, retryAfterMs });
+  };
+  return request()
+    .catch((err: unknown) => {
+      const reason = (deadline.signal.aborted ? deadline.signal.reason : err) as Error & { code?: string };
+      return failed(reason.message || reason.code || 'connection failed');
+    })
+    .finally(() => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    });
+}
 
-  return attempt(false);
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
