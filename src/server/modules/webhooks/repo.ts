@@ -65,8 +65,15 @@ export async function findDelivery(q: Queryable, tenantId: string, webhookId: st
   return rows[0];
 }
 
+/**
+ * Whether the webhook is on (undefined: there is none). In a transaction it stays there until the
+ * end (KEY SHARE: a delete waits), so a delivery queued after it never outlives its webhook.
+ */
 export async function isActive(q: Queryable, tenantId: string, id: string): Promise<boolean | undefined> {
-  const { rows } = await q.query<{ active: boolean }>('SELECT active FROM webhooks WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+  const { rows } = await q.query<{ active: boolean }>(
+    'SELECT active FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE',
+    [tenantId, id],
+  );
   return rows[0]?.active;
 }
 
