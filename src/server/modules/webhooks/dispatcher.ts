@@ -15,7 +15,7 @@ export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
 const DAY = 86_400_000;
 /** A webhook whose every delivery failed for this long is turned off. */
 export const DISABLE_AFTER_MS = 5 * DAY;
-const BATCH = 256;
+const BATCH = 1000;
 const FLUSH_EVERY_MS = 1000;
 
 /** When to try again after `attempts` failed attempts, or null when that was the last. */
@@ -135,7 +135,9 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
         for (const items of byHook.values()) {
           const work = deliverAll(items).finally(() => {
             inFlight.delete(work);
-            wake();
+            // A full batch leaves more due behind it; otherwise the next poll comes soon enough,
+            // and gathers more per claim than polling again at once would.
+            if (items.length >= BATCH) wake();
           });
           inFlight.add(work);
         }
