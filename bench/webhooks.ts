@@ -22,6 +22,10 @@ import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.
 const DURATION = numberFlag('duration', 10);
 const ROUNDS = numberFlag('rounds', 2);
 const CONNECTIONS = numberFlag('connections', 32);
+/** How long to wait after a run for the last deliveries. */
+const DRAIN_SECONDS = numberFlag('drain', 120);
+/** Extra node options for the server, e.g. --server-args="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const SERVER_NODE_ARGS = (flag('server-args') ?? '').split(' ').filter(Boolean);
 
 /** A fresh PostgreSQL database (dropped at the end), or undefined for PGlite. */
 async function postgresUrl(): Promise<string | undefined> {
@@ -76,7 +80,19 @@ async function startReceiver() {
       for (const [id, lag] of m.lags ?? []) if (!lags.has(id)) lags.set(id, lag); // the first arrival counts
     });
   });
-  return { url: `http://127.0.0.1:${port}/hook`, lags };
+  return { url: `http://127.0.0.1:${port}/hook`, lags, pid: child.pid };
+}
+
+const CPU_GROUPS = ['server', 'postgres', 'receiver', 'load'] as const;
+type CpuGroup = (typeof CPU_GROUPS)[number];
+
+/** The mean CPU ms per write of each group over the rounds, and their total. */
+function meanCpu(rounds: Record<CpuGroup, number>[]) {
+  const mean = (g: CpuGroup) => rounds.reduce((s, r) => s + r[g], 0) / rounds.length;
+  const out: Record<string, number> = {};
+  for (const g of CPU_GROUPS) out[g] = Number(mean(g).toFixed(3));
+  out.total = Number(CPU_GROUPS.reduce((s, g) => s + mean(g), 0).toFixed(3));
+  return out;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -90,7 +106,7 @@ async function main() {
   const port = await freePort();
   const token = generateToken();
   const base = `http://127.0.0.1:${port}/api/v1`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_ARGS, '--import', 'tsx', 'src/server/main.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -108,11 +124,31 @@ async function main() {
   const project = await post('/projects', { name: 'Webhook bench' });
   const receiver = await startReceiver();
 
-  // CPU time of the server process (user + system, ms), to compare cost per write without the noise of a shared machine.
-  const cpuMs = () => {
-    const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  // CPU time (user + system, ms) of the server, of PostgreSQL (all its processes), of the receiver and
+  // of this process (the load), to compare the cost per write without the noise of a shared machine.
+  const cpu = (): Record<CpuGroup, number> => {
+    const totals = { server: 0, postgres: 0, receiver: 0, load: 0 };
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const group = Number(pid) === child.pid ? 'server' : Number(pid) === receiver.pid ? 'receiver'
+        : Number(pid) === process.pid ? 'load' : comm === 'postgres' ? 'postgres' : undefined;
+      if (!group) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime + stime, in clock ticks (100 Hz); for PostgreSQL also cutime + cstime, so that the
+      // postmaster carries the time of backends that ended (pool connections closed when idle, autovacuum).
+      const ticks = Number(f[11]) + Number(f[12]) + (group === 'postgres' ? Number(f[13]) + Number(f[14]) : 0);
+      totals[group] += ticks * 10;
+    }
+    return totals;
   };
+  const perWrite = (a: Record<CpuGroup, number>, b: Record<CpuGroup, number>, writes: number) =>
+    Object.fromEntries(CPU_GROUPS.map((g) => [g, (b[g] - a[g]) / writes])) as Record<CpuGroup, number>;
   const run = async (seconds: number) => {
     const result = await autocannon({
       url: `${base}/findings`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers,
@@ -126,28 +162,28 @@ async function main() {
   await run(3); // warm-up
   const without: number[] = [];
   const withHook: number[] = [];
-  const cpuWithout: number[] = [];
-  const cpuWith: number[] = [];
+  const cpuWithout: Record<CpuGroup, number>[] = [];
+  const cpuWith: Record<CpuGroup, number>[] = [];
   let webhookId: string | undefined;
   for (let round = 0; round < ROUNDS; round++) {
     if (webhookId) await fetch(`${base}/webhooks/${webhookId}`, { method: 'PUT', headers, body: JSON.stringify({ active: false }) });
-    const cpuA = cpuMs();
+    const cpuA = cpu();
     const a = await run(DURATION);
-    cpuWithout.push((cpuMs() - cpuA) / a.ok);
+    cpuWithout.push(perWrite(cpuA, cpu(), a.ok));
     without.push(a.rps);
     log(`  no webhook:      ${a.rps.toFixed(0)} req/s (p99 ${a.p99} ms, ${a.errors} errors)`);
     if (webhookId) await fetch(`${base}/webhooks/${webhookId}`, { method: 'PUT', headers, body: JSON.stringify({ active: true }) });
     else webhookId = (await post('/webhooks', { url: receiver.url, events: ['*'] })).id;
     const before = receiver.lags.size;
-    const cpuB = cpuMs();
+    const cpuB = cpu();
     const b = await run(DURATION);
     const duringRun = receiver.lags.size - before;
     const drainStart = Date.now();
     withHook.push(b.rps);
     const expected = before + b.ok;
-    const until = Date.now() + 120_000;
+    const until = Date.now() + DRAIN_SECONDS * 1000;
     while (receiver.lags.size < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    cpuWith.push((cpuMs() - cpuB) / b.ok); // the deliveries included
+    cpuWith.push(perWrite(cpuB, cpu(), b.ok)); // the deliveries included
     log(`  webhook on '*':  ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms, ${b.errors} errors), ${receiver.lags.size - before} delivered ` +
       `(${duringRun} during the run, the rest in ${((Date.now() - drainStart) / 1000).toFixed(1)} s after)`);
   }
@@ -159,8 +195,7 @@ async function main() {
     rps_without_webhook: Math.round(sum(without) / without.length),
     rps_with_webhook: Math.round(sum(withHook) / withHook.length),
     throughput_ratio: Number(ratio.toFixed(3)),
-    server_cpu_ms_per_write: { without_webhook: Number((sum(cpuWithout) / cpuWithout.length).toFixed(3)), with_webhook: Number((sum(cpuWith) / cpuWith.length).toFixed(3)) },
-    cpu_ratio: Number((sum(cpuWithout) / sum(cpuWith)).toFixed(3)),
+    cpu_ms_per_write: { without_webhook: meanCpu(cpuWithout), with_webhook: meanCpu(cpuWith) },
     deliveries: lags.length,
     lag_ms: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1) },
     targets: { ratio: ratio >= 0.85 ? 'met (≥ 0.85)' : 'missed (≥ 0.85)', lag_p99: percentile(lags, 99) <= 1000 ? 'met (≤ 1 s)' : 'missed (≤ 1 s)' },
