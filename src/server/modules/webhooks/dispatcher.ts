@@ -1,12 +1,11 @@
 import os from 'node:os';
-import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../../db/driver.js';
 import type { WebhookConfig } from '../../config.js';
 import { unseal } from '../../lib/sealed.js';
 import { claim, recordAttempts, releaseLease, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
-import { send, type SendResult } from './sender.js';
+import { createSender, type Sender, type SendResult } from './sender.js';
 import { signedHeaders } from './signing.js';
 
 /** Waits after failed attempts 1…9; the 10th failure is final. "Immediately" is the first attempt. */
@@ -61,8 +60,7 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
   // The lease outlives one attempt (bounded by the timeout) and is renewed with each write of results.
   const leaseMs = config.timeoutMs + 10_000;
   const inFlight = new Set<Promise<void>>();
-  const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // one listener per attempt in flight
+  let sender: Sender | undefined; // while running
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let polling = false;
@@ -92,11 +90,7 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
       const lane = async () => {
         while (running && !halt && next < items.length) {
           const d = items[next++]!;
-          const result = await send(d.url, signedHeaders(secrets, d.event_id, d.body), d.body, {
-            timeoutMs: config.timeoutMs,
-            allowPrivate: config.allowPrivate,
-            signal: abort.signal,
-          });
+          const result = await sender!.send(d.url, signedHeaders(secrets, d.event_id, d.body), d.body);
           if (!running) return; // aborted by shutdown: not an attempt, it stays due
           done.push({ deliveryId: d.delivery_id, outcome: outcomeOf(result, d.attempts, config.backoffScale, new Date()) });
           if (!result.ok) halt = true;
@@ -158,6 +152,7 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
     start() {
       if (running) return;
       running = true;
+      sender = createSender({ timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate });
       timer = setInterval(() => void poll(), config.pollMs);
       timer.unref();
       wake();
@@ -166,7 +161,7 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
       if (!running) return;
       running = false;
       clearInterval(timer);
-      abort.abort();
+      await sender?.close();
       while (polling || inFlight.size > 0) {
         await Promise.allSettled([...inFlight]);
         if (polling) await new Promise((r) => setTimeout(r, 5));
