@@ -66,6 +66,21 @@ describe('webhooks API', () => {
     expect(JSON.stringify(events)).not.toContain(wh.secret.slice(6));
   });
 
+  it('removes a webhook\'s deliveries with it, and only its own', async () => {
+    const gone = (await api.post('/webhooks', { url: `${receiver.url}/gone`, events: ['client.created'] })).body.data;
+    const kept = (await api.post('/webhooks', { url: `${receiver.url}/kept`, events: ['client.created'] })).body.data;
+    await api.post('/clients', { name: 'Delivered twice' });
+    await receiver.waitFor(1, '/gone');
+    await receiver.waitFor(1, '/kept');
+    const count = async (webhookId: string) => server.db.tenant(tenant.id, async (q) =>
+      Number((await q.query<{ n: string }>('SELECT count(*) AS n FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2', [tenant.id, webhookId])).rows[0]!.n));
+    expect(await count(gone.id)).toBe(1);
+    expect((await api.del(`/webhooks/${gone.id}`)).status).toBe(204);
+    expect(await count(gone.id)).toBe(0);
+    expect(await count(kept.id)).toBe(1);
+    await api.del(`/webhooks/${kept.id}`);
+  });
+
   it('refuses bad input with the field in details', async () => {
     const cases: [unknown, string][] = [
       [{ url: 'ftp://example.com/x', events: ['*'] }, 'url'],
