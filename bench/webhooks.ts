@@ -182,7 +182,13 @@ async function main() {
     withHook.push(b.rps);
     const expected = before + b.ok;
     const until = Date.now() + DRAIN_SECONDS * 1000;
-    while (receiver.lags.size < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    // Until every acknowledged write's event arrived and nothing is pending: writes in flight when
+    // the run ended were stored too, and would otherwise wait for the webhook's next round.
+    const pending = async () => {
+      const res = await fetch(`${base}/webhooks/${webhookId}/deliveries?status=pending&limit=1`, { headers });
+      return ((await res.json()) as { data: unknown[] }).data.length > 0;
+    };
+    while ((receiver.lags.size < expected || (await pending())) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     cpuWith.push(perWrite(cpuB, cpu(), b.ok)); // the deliveries included
     log(`  webhook on '*':  ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms, ${b.errors} errors), ${receiver.lags.size - before} delivered ` +
       `(${duringRun} during the run, the rest in ${((Date.now() - drainStart) / 1000).toFixed(1)} s after)`);
