@@ -124,9 +124,11 @@ export function createKeyStore(deps: { db: Database; secret: string }) {
               // A key made since the last load (rotated on another instance) must verify too. Reloads
               // for unknown key ids happen at most once a second: wait for the next one rather than
               // refuse, so forged key ids cost a wait, not a database query each.
+              // The wait is the limit: after it, load (or join the load in flight). Comparing the clock
+              // again would skip the load when the timer fires a millisecond early.
               const wait = loadedAt + UNKNOWN_KID_RELOAD_MS - Date.now();
               if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-              if (!publicKeys.has(kid)) await (Date.now() - loadedAt >= UNKNOWN_KID_RELOAD_MS ? load() : loading);
+              if (!publicKeys.has(kid)) await (loading ?? load());
             }
             const key = publicKeys.get(kid);
             if (!key) throw new Error('unknown key');
