@@ -47,14 +47,10 @@ function withEvents(p: Params, change: ChangeEvent | undefined, kind: 'updated' 
     const ev = eventRow(p, caller, { type: `${objectType}.deleted`, objectType }, { ...base, changes: 'NULL::jsonb' });
     return `, ev AS (INSERT INTO events (${EVENT_COLUMNS}) SELECT ${ev.select} FROM chg)`;
   }
-  // The rows may share a timestamp; ids drawn in order make `finding.status_changed` sort after
-  // the `finding.updated` it comes with (newest first: before it), as it is written after it.
-  const fieldEvents = Object.entries(change.fieldEvents ?? {});
-  const ids = Array.from({ length: 1 + fieldEvents.length }, () => newId('evt')).sort().map((id) => `${p.add(id)}::text`);
-  const selects = [eventRow(p, caller, { type: `${objectType}.updated`, objectType }, { ...base, id: ids[0], changes: 'chg.c' }).select + " FROM chg WHERE chg.c <> '{}'::jsonb"];
-  for (const [n, [field, type]] of fieldEvents.entries()) {
+  const selects = [eventRow(p, caller, { type: `${objectType}.updated`, objectType }, { ...base, changes: 'chg.c' }).select + " FROM chg WHERE chg.c <> '{}'::jsonb"];
+  for (const [field, type] of Object.entries(change.fieldEvents ?? {})) {
     const f = p.add(field);
-    const ev = eventRow(p, caller, { type, objectType }, { ...base, id: ids[n + 1], changes: `jsonb_build_object(${f}::text, chg.c -> ${f}::text)` });
+    const ev = eventRow(p, caller, { type, objectType }, { ...base, changes: `jsonb_build_object(${f}::text, chg.c -> ${f}::text)` });
     selects.push(`${ev.select} FROM chg WHERE chg.c ? ${f}::text`);
   }
   return `, ev AS (INSERT INTO events (${EVENT_COLUMNS}) ${selects.map((x) => `SELECT ${x}`).join(' UNION ALL ')})`;
