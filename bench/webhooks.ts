@@ -6,6 +6,12 @@
  * one active webhook subscribed to `*` whose loopback receiver records when each event arrives.
  * Prints the throughput ratio (target ≥ 0.85) and the delivery lag p50/p99/max (target p99 ≤ 1 s):
  * arrival time minus the event's timestamp, counted after the run until every event has arrived.
+ *
+ * Each round also runs a third case, the ceiling (`--ceiling=false` skips it): no webhook, but a
+ * process of its own sends one delivery per acknowledged write to the same receiver, with the
+ * server's own sender and signing and the same body size, and nothing else — no database, no
+ * queue. Its ratio is what a dispatcher that cost nothing but the HTTP exchange would reach on
+ * this machine, where the receiver shares the CPU with the server and PostgreSQL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +22,8 @@ import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { generateToken } from '../src/server/lib/tokens.js';
+import { createSender } from '../src/server/modules/webhooks/sender.js';
+import { newSigningSecret, signedHeaders } from '../src/server/modules/webhooks/signing.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
 
@@ -26,6 +34,11 @@ const CONNECTIONS = numberFlag('connections', 32);
 const DRAIN_SECONDS = numberFlag('drain', 120);
 /** Extra node options for the server, e.g. --server-args="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const SERVER_NODE_ARGS = (flag('server-args') ?? '').split(' ').filter(Boolean);
+const CEILING = flag('ceiling') !== 'false';
+/** Ids of the ceiling case's deliveries start with this; they are not counted as events. */
+const BARE = 'bare_';
+/** As many attempts in flight as the dispatcher allows one webhook (NEURO_WEBHOOK_WINDOW). */
+const WINDOW = 64;
 
 /** A fresh PostgreSQL database (dropped at the end), or undefined for PGlite. */
 async function postgresUrl(): Promise<string | undefined> {
@@ -68,6 +81,61 @@ function receiverMain() {
   process.on('disconnect', () => process.exit(0));
 }
 
+/**
+ * The ceiling case's sender (this file with --bare-sender): told over IPC how many writes were
+ * acknowledged, it sends as many deliveries, up to WINDOW at a time, and reports how many it sent.
+ */
+function bareSenderMain() {
+  const sender = createSender({ timeoutMs: 15_000, allowPrivate: true });
+  const secret = newSigningSecret();
+  let url = '';
+  let template = { tenant: '', data: '' };
+  let queued = 0;
+  let inFlight = 0;
+  let sent = 0;
+  let n = 0;
+  const pump = () => {
+    while (queued > 0 && inFlight < WINDOW) {
+      queued--;
+      inFlight++;
+      const id = `${BARE}${(n++).toString().padStart(20, '0')}`;
+      const body = `{"id":"${id}","event":"finding.created","timestamp":"${new Date().toISOString()}","tenant":"${template.tenant}","data":${template.data}}`;
+      void sender.send(url, signedHeaders([secret], id, body), body).then(() => {
+        inFlight--;
+        sent++;
+        pump();
+      });
+    }
+  };
+  process.on('message', (m: { url?: string; tenant?: string; data?: string; writes?: number; report?: boolean }) => {
+    if (m.url) {
+      url = m.url;
+      template = { tenant: m.tenant!, data: m.data! };
+    }
+    if (m.writes) {
+      queued += m.writes;
+      pump();
+    }
+    if (m.report) process.send!({ sent });
+  });
+  process.send!({ ready: true });
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function startBareSender(url: string, tenant: string, data: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'webhooks.ts'), '--bare-sender'], {
+    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  cleanups.push(async () => void child.kill('SIGTERM'));
+  await new Promise((resolve) => child.once('message', resolve));
+  child.send({ url, tenant, data });
+  const sent = () => new Promise<number>((resolve) => {
+    child.once('message', (m: { sent: number }) => resolve(m.sent));
+    child.send({ report: true });
+  });
+  return { pid: child.pid, writes: (n: number) => child.send({ writes: n }), sent };
+}
+
 async function startReceiver() {
   const lags = new Map<string, number>();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'webhooks.ts'), '--receiver'], {
@@ -77,7 +145,7 @@ async function startReceiver() {
   const port = await new Promise<number>((resolve) => {
     child.on('message', (m: { port?: number; lags?: [string, number][] }) => {
       if (m.port) resolve(m.port);
-      for (const [id, lag] of m.lags ?? []) if (!lags.has(id)) lags.set(id, lag); // the first arrival counts
+      for (const [id, lag] of m.lags ?? []) if (!lags.has(id) && !id.startsWith(BARE)) lags.set(id, lag); // the first arrival counts
     });
   });
   return { url: `http://127.0.0.1:${port}/hook`, lags, pid: child.pid };
@@ -123,6 +191,9 @@ async function main() {
     ((await (await fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { data: Record<string, string> }).data;
   const project = await post('/projects', { name: 'Webhook bench' });
   const receiver = await startReceiver();
+  // The ceiling's deliveries carry a finding as the API returns it, as the real ones do.
+  const sample = JSON.stringify(await post('/findings', { project_id: project.id, title: 'Bench finding', severity: 'Medium', description: 'Found by the webhook benchmark.' }));
+  const bare = CEILING ? await startBareSender(receiver.url, `tnt_${'0'.repeat(26)}`, sample) : undefined;
 
   // CPU time (user + system, ms) of the server, of PostgreSQL (all its processes), of the receiver and
   // of this process (the load), to compare the cost per write without the noise of a shared machine.
@@ -136,7 +207,8 @@ async function main() {
         continue; // gone
       }
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const group = Number(pid) === child.pid ? 'server' : Number(pid) === receiver.pid ? 'receiver'
+      // The ceiling's sender stands in for the server's dispatcher, so its time counts as the server's.
+      const group = Number(pid) === child.pid || Number(pid) === bare?.pid ? 'server' : Number(pid) === receiver.pid ? 'receiver'
         : Number(pid) === process.pid ? 'load' : comm === 'postgres' ? 'postgres' : undefined;
       if (!group) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -149,10 +221,24 @@ async function main() {
   };
   const perWrite = (a: Record<CpuGroup, number>, b: Record<CpuGroup, number>, writes: number) =>
     Object.fromEntries(CPU_GROUPS.map((g) => [g, (b[g] - a[g]) / writes])) as Record<CpuGroup, number>;
-  const run = async (seconds: number) => {
-    const result = await autocannon({
-      url: `${base}/findings`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers,
-      body: JSON.stringify({ project_id: project.id, title: 'Bench finding', severity: 'Medium', description: 'Found by the webhook benchmark.' }),
+  /** Drives the writes; `onOk`, if given, hears every 20 ms how many were acknowledged since. */
+  const run = async (seconds: number, onOk?: (n: number) => void) => {
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon({
+        url: `${base}/findings`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers,
+        body: JSON.stringify({ project_id: project.id, title: 'Bench finding', severity: 'Medium', description: 'Found by the webhook benchmark.' }),
+      }, (err, res) => (err ? reject(err) : resolve(res)));
+      if (!onOk) return;
+      let acknowledged = 0;
+      instance.on('response', (_client, status: number) => void (status >= 200 && status < 300 && acknowledged++));
+      const tick = setInterval(() => {
+        if (acknowledged) onOk(acknowledged);
+        acknowledged = 0;
+      }, 20);
+      instance.on('done', () => {
+        clearInterval(tick);
+        if (acknowledged) onOk(acknowledged);
+      });
     });
     const ok = result['2xx'];
     return { ok, rps: ok / seconds, errors: result.non2xx + result.errors, p99: result.latency.p99 };
@@ -164,6 +250,8 @@ async function main() {
   const withHook: number[] = [];
   const cpuWithout: Record<CpuGroup, number>[] = [];
   const cpuWith: Record<CpuGroup, number>[] = [];
+  const ceiling: number[] = [];
+  const cpuCeiling: Record<CpuGroup, number>[] = [];
   let webhookId: string | undefined;
   for (let round = 0; round < ROUNDS; round++) {
     if (webhookId) await fetch(`${base}/webhooks/${webhookId}`, { method: 'PUT', headers, body: JSON.stringify({ active: false }) });
@@ -192,6 +280,16 @@ async function main() {
     cpuWith.push(perWrite(cpuB, cpu(), b.ok)); // the deliveries included
     log(`  webhook on '*':  ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms, ${b.errors} errors), ${receiver.lags.size - before} delivered ` +
       `(${duringRun} during the run, the rest in ${((Date.now() - drainStart) / 1000).toFixed(1)} s after)`);
+    if (bare) {
+      await fetch(`${base}/webhooks/${webhookId}`, { method: 'PUT', headers, body: JSON.stringify({ active: false }) });
+      const sentBefore = await bare.sent();
+      const cpuC = cpu();
+      const c = await run(DURATION, bare.writes);
+      while ((await bare.sent()) < sentBefore + c.ok && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      cpuCeiling.push(perWrite(cpuC, cpu(), c.ok));
+      ceiling.push(c.rps);
+      log(`  ceiling:         ${c.rps.toFixed(0)} req/s (p99 ${c.p99} ms, ${c.errors} errors), ${(await bare.sent()) - sentBefore} bare deliveries`);
+    }
   }
   const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
   const lags = [...receiver.lags.values()].sort((x, y) => x - y);
@@ -201,7 +299,10 @@ async function main() {
     rps_without_webhook: Math.round(sum(without) / without.length),
     rps_with_webhook: Math.round(sum(withHook) / withHook.length),
     throughput_ratio: Number(ratio.toFixed(3)),
-    cpu_ms_per_write: { without_webhook: meanCpu(cpuWithout), with_webhook: meanCpu(cpuWith) },
+    ...(bare && { ceiling_ratio: Number((sum(ceiling) / sum(without)).toFixed(3)) }),
+    cpu_ms_per_write: {
+      without_webhook: meanCpu(cpuWithout), with_webhook: meanCpu(cpuWith), ...(bare && { ceiling: meanCpu(cpuCeiling) }),
+    },
     deliveries: lags.length,
     lag_ms: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1) },
     targets: { ratio: ratio >= 0.85 ? 'met (≥ 0.85)' : 'missed (≥ 0.85)', lag_p99: percentile(lags, 99) <= 1000 ? 'met (≤ 1 s)' : 'missed (≤ 1 s)' },
@@ -210,6 +311,7 @@ async function main() {
 }
 
 if (process.argv.includes('--receiver')) receiverMain();
+else if (process.argv.includes('--bare-sender')) bareSenderMain();
 else main()
   .catch((err) => {
     console.error(err);
