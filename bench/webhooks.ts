@@ -23,7 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { generateToken } from '../src/server/lib/tokens.js';
 import { createSender } from '../src/server/modules/webhooks/sender.js';
-import { newSigningSecret, signedHeaders } from '../src/server/modules/webhooks/signing.js';
+import { newSigningSecret, signer } from '../src/server/modules/webhooks/signing.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
 
@@ -87,7 +87,7 @@ function receiverMain() {
  */
 function bareSenderMain() {
   const sender = createSender({ timeoutMs: 15_000, allowPrivate: true });
-  const secret = newSigningSecret();
+  const signed = signer([newSigningSecret()]);
   let url = '';
   let template = { tenant: '', data: '' };
   let queued = 0;
@@ -100,7 +100,7 @@ function bareSenderMain() {
       inFlight++;
       const id = `${BARE}${(n++).toString().padStart(20, '0')}`;
       const body = `{"id":"${id}","event":"finding.created","timestamp":"${new Date().toISOString()}","tenant":"${template.tenant}","data":${template.data}}`;
-      void sender.send(url, signedHeaders([secret], id, body), body).then(() => {
+      void sender.send(url, signed(id, body), body).then(() => {
         inFlight--;
         sent++;
         pump();

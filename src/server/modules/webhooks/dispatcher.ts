@@ -6,7 +6,7 @@ import type { WebhookConfig } from '../../config.js';
 import { unseal } from '../../lib/sealed.js';
 import { claim, recordAttempts, releaseLease, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
 import { createSender, type Sender, type SendResult } from './sender.js';
-import { signedHeaders } from './signing.js';
+import { signer } from './signing.js';
 
 /** Waits after failed attempts 1…9; the 10th failure is final. "Immediately" is the first attempt. */
 export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
@@ -83,6 +83,7 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
     try {
       const secrets = [unseal(sealKey, first.secret_enc)];
       if (first.previous_secret_enc) secrets.push(unseal(sealKey, first.previous_secret_enc));
+      const signed = signer(secrets);
       // Sends start in order, at most `window` at a time (1: strictly one after another). After a
       // failure no new one starts: the rest wait for the next turn, behind its retry.
       let next = 0;
@@ -90,7 +91,7 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
       const lane = async () => {
         while (running && !halt && next < items.length) {
           const d = items[next++]!;
-          const result = await sender!.send(d.url, signedHeaders(secrets, d.event_id, d.body), d.body);
+          const result = await sender!.send(d.url, signed(d.event_id, d.body), d.body);
           if (!running) return; // aborted by shutdown: not an attempt, it stays due
           done.push({ deliveryId: d.delivery_id, outcome: outcomeOf(result, d.attempts, config.backoffScale, new Date()) });
           if (!result.ok) halt = true;

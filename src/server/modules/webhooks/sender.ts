@@ -48,12 +48,103 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** One attempt in flight: settled once, by the answer, an error, its deadline or shutdown. */
-interface Attempt {
-  deadline: number;
+/** Where an attempt goes, or why it cannot go there (a literal host the guard refuses). */
+function parseTarget(rawUrl: string, allowPrivate: boolean): { origin: string; path: string } | string {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return 'invalid URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'refused: not an http(s) URL';
+  if (!allowPrivate) {
+    const refusal = hostRefusal(urlHost(url));
+    if (refusal) return `refused: ${refusal}`;
+  }
+  return { origin: url.origin, path: url.pathname + url.search };
+}
+
+/**
+ * One attempt in flight, and undici's handler of its exchange: settled once, by the answer, an
+ * error, its deadline or shutdown. A class rather than closures: nothing is allocated per attempt
+ * beyond this object and the answer's chunks.
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  readonly deadline: number;
   controller: Dispatcher.DispatchController | undefined;
-  settled: boolean;
-  settle(error: string): void;
+  settled = false;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly started: number,
+    timeoutMs: number,
+    private readonly timedOut: string,
+    private readonly inFlight: Set<Attempt>,
+    private readonly resolve: (r: SendResult) => void,
+  ) {
+    this.deadline = started + timeoutMs;
+  }
+
+  /** Ends it as failed, and the exchange with it. */
+  settle(error: string) {
+    if (this.finish(failedAttempt(this.started, error))) this.controller?.abort(new Error(error));
+  }
+
+  private finish(r: SendResult): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.inFlight.delete(this);
+    this.resolve(r);
+    return true;
+  }
+
+  private complete(): boolean {
+    const { status, headers } = this;
+    const ok = status >= 200 && status < 300;
+    let error: string | null = null;
+    if (status >= 300 && status < 400) error = `redirect not followed (Location: ${header(headers.location) ?? 'none'})`;
+    else if (!ok) error = `receiver answered HTTP ${status}`;
+    const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header(headers['retry-after'])) : null;
+    const body = this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).subarray(0, RESPONSE_LIMIT).toString('utf8');
+    return this.finish({ ok, status, body, error, retryAfterMs, durationMs: elapsed(this.started) });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController) {
+    this.controller = controller;
+    if (this.settled) controller.abort(new Error(this.timedOut)); // its time ran out while it waited to connect
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>) {
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer) {
+    if (this.size >= RESPONSE_LIMIT) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= RESPONSE_LIMIT && this.complete()) controller.abort(new Error('response body limit')); // the rest is not read
+  }
+
+  onResponseEnd() {
+    this.complete();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error & { code?: string }) {
+    const error = UNDICI_TIMEOUTS.has(err.code ?? '') ? this.timedOut : err.message || err.code || 'connection failed';
+    this.finish(failedAttempt(this.started, error));
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+function failedAttempt(started: number, error: string): SendResult {
+  return { ok: false, status: null, body: null, error, retryAfterMs: null, durationMs: elapsed(started) };
 }
 
 /**
@@ -79,85 +170,33 @@ export function createSender(opts: SenderOptions): Sender {
   sweep.unref();
   let closed = false;
 
+  // A webhook's URL is parsed (and, with the guard, its literal host checked) once, not per attempt.
+  const targets = new Map<string, { origin: string; path: string } | string>();
+  function targetOf(rawUrl: string): { origin: string; path: string } | string {
+    let target = targets.get(rawUrl);
+    if (target !== undefined) return target;
+    target = parseTarget(rawUrl, opts.allowPrivate);
+    if (targets.size >= 1000) targets.clear();
+    targets.set(rawUrl, target);
+    return target;
+  }
+
   function send(rawUrl: string, headers: Record<string, string>, body: string): Promise<SendResult> {
     const started = performance.now();
-    const done = (r: Omit<SendResult, 'durationMs'>): SendResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
-    const failed = (error: string) => done({ ok: false, status: null, body: null, error, retryAfterMs: null });
-
-    if (closed) return Promise.resolve(failed('aborted: server shutting down'));
-    let url: URL;
-    try {
-      url = new URL(rawUrl);
-    } catch {
-      return Promise.resolve(failed('invalid URL'));
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.resolve(failed('refused: not an http(s) URL'));
-    if (!opts.allowPrivate) {
-      const refusal = hostRefusal(urlHost(url));
-      if (refusal) return Promise.resolve(failed(`refused: ${refusal}`));
-    }
-
+    if (closed) return Promise.resolve(failedAttempt(started, 'aborted: server shutting down'));
+    const target = targetOf(rawUrl);
+    if (typeof target === 'string') return Promise.resolve(failedAttempt(started, target));
     return new Promise<SendResult>((resolve) => {
-      let status = 0;
-      let responseHeaders: Record<string, string | string[] | undefined> = {};
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const attempt: Attempt = {
-        deadline: started + opts.timeoutMs,
-        controller: undefined,
-        settled: false,
-        settle(error) {
-          if (finish(failed(error))) attempt.controller?.abort(new Error(error));
-        },
-      };
-      const finish = (r: SendResult) => {
-        if (attempt.settled) return false;
-        attempt.settled = true;
-        inFlight.delete(attempt);
-        resolve(r);
-        return true;
-      };
-      const complete = () => {
-        const ok = status >= 200 && status < 300;
-        let error: string | null = null;
-        if (status >= 300 && status < 400) error = `redirect not followed (Location: ${header(responseHeaders.location) ?? 'none'})`;
-        else if (!ok) error = `receiver answered HTTP ${status}`;
-        const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header(responseHeaders['retry-after'])) : null;
-        const text = Buffer.concat(chunks).subarray(0, RESPONSE_LIMIT).toString('utf8');
-        return finish(done({ ok, status, body: text, error, retryAfterMs }));
-      };
+      const attempt = new Attempt(started, opts.timeoutMs, timedOut, inFlight, resolve);
       inFlight.add(attempt);
-      agent.dispatch(
-        {
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
-          body,
-        },
-        {
-          onRequestStart(controller) {
-            attempt.controller = controller;
-            if (attempt.settled) controller.abort(new Error(timedOut)); // its time ran out while it waited to connect
-          },
-          onResponseStart(_controller, statusCode, h) {
-            status = statusCode;
-            responseHeaders = h;
-          },
-          onResponseData(controller, chunk) {
-            if (size >= RESPONSE_LIMIT) return;
-            chunks.push(chunk);
-            size += chunk.length;
-            if (size >= RESPONSE_LIMIT && complete()) controller.abort(new Error('response body limit')); // the rest is not read
-          },
-          onResponseEnd() {
-            complete();
-          },
-          onResponseError(_controller, err: Error & { code?: string }) {
-            finish(failed(UNDICI_TIMEOUTS.has(err.code ?? '') ? timedOut : err.message || err.code || 'connection failed'));
-          },
-        },
-      );
+      const request = {
+        origin: target.origin,
+        path: target.path,
+        method: 'POST' as const,
+        headers: Object.assign({ 'content-type': 'application/json', 'user-agent': USER_AGENT }, headers),
+        body,
+      };
+      agent.dispatch(request, attempt);
     });
   }
 

@@ -10,17 +10,27 @@ export function newSigningSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 
-export function sign(secret: string, msgId: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+function keyOf(secret: string): Buffer {
+  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+}
+
+function signWith(key: Buffer, msgId: string, timestamp: number, body: string): string {
   return `v1,${createHmac('sha256', key).update(`${msgId}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-/** The headers of one attempt; during a rotation's overlap the body is signed with both secrets. */
-export function signedHeaders(secrets: string[], msgId: string, body: string, now = Date.now()): Record<string, string> {
-  const timestamp = Math.floor(now / 1000);
-  return {
-    'webhook-id': msgId,
-    'webhook-timestamp': String(timestamp),
-    'webhook-signature': secrets.map((s) => sign(s, msgId, timestamp, body)).join(' '),
+export type Signer = (msgId: string, body: string, now?: number) => Record<string, string>;
+
+/**
+ * Signs attempts with these secrets (decoded once): during a rotation's overlap each body is signed
+ * with both.
+ */
+export function signer(secrets: string[]): Signer {
+  const keys = secrets.map(keyOf);
+  return (msgId, body, now = Date.now()) => {
+    const timestamp = Math.floor(now / 1000);
+    let signature = signWith(keys[0]!, msgId, timestamp, body);
+    for (let i = 1; i < keys.length; i++) signature += ` ${signWith(keys[i]!, msgId, timestamp, body)}`;
+    return { 'webhook-id': msgId, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature };
   };
 }
+
