@@ -27,7 +27,6 @@ import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { numberFlag } from './lib.js';
 
-
 interface Ready {
   url: string;
   findingId: string;

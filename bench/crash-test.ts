@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { generateToken } from '../src/server/lib/tokens.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
-import { freePort, log, numberFlag, ROOT, waitUp } from './lib.js';
+import { freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
 
 const WRITES = numberFlag('writes', 2000);
 const CONCURRENCY = numberFlag('concurrency', 16);
@@ -179,12 +179,7 @@ async function main() {
     violations = lostWrites.length + undelivered.length + phantom.length + receiver.badSignatures + (killed ? 0 : 1);
     console.log(violations === 0 ? 'PASS: nothing acknowledged was lost, every stored write was delivered, nothing else was' : `FAIL: ${violations} violation(s)`);
   } finally {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    if (server) await stopChild(server);
     await receiver.close();
     await pgdb?.drop().catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });

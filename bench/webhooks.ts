@@ -122,11 +122,17 @@ function bareSenderMain() {
   process.on('disconnect', () => process.exit(0));
 }
 
-async function startBareSender(url: string, tenant: string, data: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'webhooks.ts'), '--bare-sender'], {
+/** This file again, in a process of its own (`--receiver`, `--bare-sender`), talking over IPC. */
+function spawnSelf(mode: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'webhooks.ts'), mode], {
     cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   cleanups.push(async () => void child.kill('SIGTERM'));
+  return child;
+}
+
+async function startBareSender(url: string, tenant: string, data: string) {
+  const child = spawnSelf('--bare-sender');
   await new Promise((resolve) => child.once('message', resolve));
   child.send({ url, tenant, data });
   const sent = () => new Promise<number>((resolve) => {
@@ -138,10 +144,7 @@ async function startBareSender(url: string, tenant: string, data: string) {
 
 async function startReceiver() {
   const lags = new Map<string, number>();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'webhooks.ts'), '--receiver'], {
-    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  cleanups.push(async () => void child.kill('SIGTERM'));
+  const child = spawnSelf('--receiver');
   const port = await new Promise<number>((resolve) => {
     child.on('message', (m: { port?: number; lags?: [string, number][] }) => {
       if (m.port) resolve(m.port);
@@ -190,9 +193,10 @@ async function main() {
   const post = async (p: string, body: unknown) =>
     ((await (await fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { data: Record<string, string> }).data;
   const project = await post('/projects', { name: 'Webhook bench' });
+  const finding = JSON.stringify({ project_id: project.id, title: 'Bench finding', severity: 'Medium', description: 'Found by the webhook benchmark.' });
   const receiver = await startReceiver();
   // The ceiling's deliveries carry a finding as the API returns it, as the real ones do.
-  const sample = JSON.stringify(await post('/findings', { project_id: project.id, title: 'Bench finding', severity: 'Medium', description: 'Found by the webhook benchmark.' }));
+  const sample = JSON.stringify(await post('/findings', JSON.parse(finding)));
   const bare = CEILING ? await startBareSender(receiver.url, `tnt_${'0'.repeat(26)}`, sample) : undefined;
 
   // CPU time (user + system, ms) of the server, of PostgreSQL (all its processes), of the receiver and
@@ -225,8 +229,7 @@ async function main() {
   const run = async (seconds: number, onOk?: (n: number) => void) => {
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon({
-        url: `${base}/findings`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers,
-        body: JSON.stringify({ project_id: project.id, title: 'Bench finding', severity: 'Medium', description: 'Found by the webhook benchmark.' }),
+        url: `${base}/findings`, method: 'POST', connections: CONNECTIONS, duration: seconds, headers, body: finding,
       }, (err, res) => (err ? reject(err) : resolve(res)));
       if (!onOk) return;
       let acknowledged = 0;
@@ -285,7 +288,8 @@ async function main() {
       const sentBefore = await bare.sent();
       const cpuC = cpu();
       const c = await run(DURATION, bare.writes);
-      while ((await bare.sent()) < sentBefore + c.ok && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const sendUntil = Date.now() + DRAIN_SECONDS * 1000;
+      while ((await bare.sent()) < sentBefore + c.ok && Date.now() < sendUntil) await new Promise((r) => setTimeout(r, 50));
       cpuCeiling.push(perWrite(cpuC, cpu(), c.ok));
       ceiling.push(c.rps);
       log(`  ceiling:         ${c.rps.toFixed(0)} req/s (p99 ${c.p99} ms, ${c.errors} errors), ${(await bare.sent()) - sentBefore} bare deliveries`);

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { guardedLookup, hostRefusal, urlHost } from './ssrf.js';
+import { checkUrl, guardedLookup } from './ssrf.js';
 
 /** What one delivery attempt came to. */
 export interface SendResult {
@@ -46,22 +46,6 @@ function parseRetryAfter(value: string | undefined): number | null {
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Where an attempt goes, or why it cannot go there (a literal host the guard refuses). */
-function parseTarget(rawUrl: string, allowPrivate: boolean): { origin: string; path: string } | string {
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    return 'invalid URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'refused: not an http(s) URL';
-  if (!allowPrivate) {
-    const refusal = hostRefusal(urlHost(url));
-    if (refusal) return `refused: ${refusal}`;
-  }
-  return { origin: url.origin, path: url.pathname + url.search };
 }
 
 /**
@@ -170,12 +154,14 @@ export function createSender(opts: SenderOptions): Sender {
   sweep.unref();
   let closed = false;
 
-  // A webhook's URL is parsed (and, with the guard, its literal host checked) once, not per attempt.
+  // A webhook's URL is checked (checkUrl) and parsed once, not per attempt; DNS answers are
+  // checked per connection by guardedLookup.
   const targets = new Map<string, { origin: string; path: string } | string>();
   function targetOf(rawUrl: string): { origin: string; path: string } | string {
     let target = targets.get(rawUrl);
     if (target !== undefined) return target;
-    target = parseTarget(rawUrl, opts.allowPrivate);
+    const url = checkUrl(rawUrl, opts.allowPrivate);
+    target = typeof url === 'string' ? url : { origin: url.origin, path: url.pathname + url.search };
     if (targets.size >= 1000) targets.clear();
     targets.set(rawUrl, target);
     return target;

@@ -147,10 +147,11 @@ export function urlHost(url: URL): string {
 }
 
 /**
- * Why a webhook URL is refused at creation (scheme, credentials, a private literal address or
- * a name that resolves to one), or undefined. Delivery checks again on every attempt.
+ * A webhook URL parsed, or why it is refused without asking DNS: not an absolute http(s) URL,
+ * credentials in it, or (unless private addresses are allowed) a literal host that is not public.
+ * Creation and every delivery attempt check with this.
  */
-export async function urlProblem(raw: string, allowPrivate: boolean): Promise<string | undefined> {
+export function checkUrl(raw: string, allowPrivate: boolean): URL | string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -159,11 +160,22 @@ export async function urlProblem(raw: string, allowPrivate: boolean): Promise<st
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http or https URL';
   if (url.username || url.password) return 'must not contain credentials';
-  if (allowPrivate) return undefined;
+  if (!allowPrivate) {
+    const refusal = hostRefusal(urlHost(url));
+    if (refusal) return `refused: ${refusal}`;
+  }
+  return url;
+}
+
+/**
+ * Why a webhook URL is refused at creation (scheme, credentials, a private literal address or
+ * a name that resolves to one), or undefined. Delivery checks again on every attempt.
+ */
+export async function urlProblem(raw: string, allowPrivate: boolean): Promise<string | undefined> {
+  const url = checkUrl(raw, allowPrivate);
+  if (typeof url === 'string') return url;
   const host = urlHost(url);
-  const refusal = hostRefusal(host);
-  if (refusal) return `refused: ${refusal}`;
-  if (net.isIP(host)) return undefined;
+  if (allowPrivate || net.isIP(host)) return undefined;
   try {
     const resolved = addressesRefusal(host, await dns.promises.lookup(host, { all: true, verbatim: true }));
     if (resolved) return `refused: ${resolved}`;
