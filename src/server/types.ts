@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/driver.js';
 import type { Config } from './config.js';
-import type { TokenService } from './modules/tokens/service.js';
+import type { TokenService } from './lib/principal.js';
 import type { KeyStore } from './lib/jwt.js';
 import type { FailureThrottle } from './plugins/rate-limit.js';
 import type { ReadCache } from './lib/read-cache.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../modules/tokens/service.js';
+import type { Principal } from './principal.js';
 
 /** Who is acting, for services: the tenant every query is scoped to, and the actor events record. */
 export interface Caller {

@@ -1,17 +1,8 @@
-import type { FastifyReply } from 'fastify';
 import type { Queryable } from '../../db/driver.js';
-import { Params, type ListPage } from './list.js';
+import { Params, type Resource } from './sql.js';
 import { EVENT_COLUMNS, EVENT_ORIGIN_COLUMNS, eventOrigin, eventRow, type ChangeEvent } from './events.js';
 import type { Caller } from './caller.js';
 import { newId } from './ids.js';
-
-/** What the generic row operations need to know of a table: where it is and how it renders. */
-export interface Resource {
-  table: string;
-  alias: string;
-  /** SQL expression rendering a row (by `alias`) as the API's JSON object. */
-  json: string;
-}
 
 type Row = Record<string, unknown>;
 
@@ -165,26 +156,6 @@ export async function recordCascadeDeletes(
       ORDER BY ${r.alias}.created_at, ${r.alias}.id`,
     p.values,
   );
-}
-
-// ---- Responses: the database already rendered the JSON, so the envelope is put around it as text.
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-export const dataBody = (dataJson: string) => `{"success":true,"data":${dataJson}}`;
-export const pageBody = (page: ListPage) => `{"success":true,"data":${page.dataJson},"meta":${JSON.stringify(page.meta)}}`;
-
-/** Sends a response body that is already JSON text (a rendered envelope). */
-export function sendBody(reply: FastifyReply, body: string | Buffer, status = 200) {
-  return reply.code(status).type(JSON_TYPE).send(body);
-}
-
-export function sendData(reply: FastifyReply, dataJson: string, status = 200) {
-  return sendBody(reply, dataBody(dataJson), status);
-}
-
-export function sendPage(reply: FastifyReply, page: ListPage) {
-  return sendBody(reply, pageBody(page));
 }
 
 /** Only the fields present in a body, for partial updates. */

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/driver.js';
 import type { Caller } from './caller.js';
 import { newId } from './ids.js';
-import { Params } from './list.js';
+import { Params } from './sql.js';
 
 /**
  * The one place that writes events: object changes (history, webhooks) and security events (audit

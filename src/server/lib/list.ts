@@ -1,17 +1,6 @@
 import type { Queryable } from '../../db/driver.js';
-import type { Resource } from './crud.js';
+import { Params, type Resource } from './sql.js';
 import { ValidationError, type FieldError } from './errors.js';
-
-/** Collects positional parameters while a statement is built: `p.add(x)` returns `$n`. */
-export class Params {
-  readonly values: unknown[] = [];
-  /** Subqueries a filter needs once per statement, whichever of count and page uses them: `name AS (…)`. */
-  readonly with: string[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 /** A filter turns one query-string value into one SQL condition (or throws a field error). */
 export type Filter = (value: string, p: Params, alias: string) => string;

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/driver.js';
-import { sendBody } from './crud.js';
+import { sendBody } from './reply.js';
 
 /**
  * Rendered responses of the core reads (clients, projects, assets, findings), kept per tenant and

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
 import { SESSION_COOKIE, passesCsrf, readCookies } from '../lib/cookies.js';
-import type { Principal, TokenService } from '../modules/tokens/service.js';
+import type { Principal, TokenService } from '../lib/principal.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
 
 /**

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendData, sendPage } from '../../lib/crud.js';
+import { sendData, sendPage } from '../../lib/reply.js';
 import { ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, KeyIdParams, OwnKeyListQuery, RotateBody, ServiceKeyCreate } from './schemas.js';
 import { createApiKeyService } from './service.js';
 import { emptyBody } from '../auth/routes.js';

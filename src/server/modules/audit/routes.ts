@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { FilterString, ListEnvelope, ListQuerySchema, Nullable, StringEnum, Timestamp, errorResponses } from '../../lib/schemas.js';
-import { sendPage } from '../../lib/crud.js';
+import { sendPage } from '../../lib/reply.js';
 import { listRows } from '../../lib/list.js';
 import { auditLog } from './repo.js';
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendPage } from '../../lib/crud.js';
+import { sendPage } from '../../lib/reply.js';
 import { REFRESH_COOKIE, clearSessionCookies, passesCsrf, readCookies, setSessionCookies } from '../../lib/cookies.js';
 import { ForbiddenError, fieldError } from '../../lib/errors.js';
 import { tenantFromHost } from '../../plugins/auth.js';

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { dataBody, pageBody, sendData } from '../../lib/crud.js';
+import { dataBody, pageBody, sendData } from '../../lib/reply.js';
 import { Client, ClientCreate, ClientListQuery, ClientUpdate } from './schemas.js';
 import { createClientService } from './service.js';
 

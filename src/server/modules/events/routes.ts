@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
-import { exists, sendData, sendPage } from '../../lib/crud.js';
+import { exists } from '../../lib/crud.js';
+import { sendData, sendPage } from '../../lib/reply.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../db/driver.js';
-import { after, before, equals, hasTags, oneOf, Params, splitList, type Filter, type ListSpec } from '../../lib/list.js';
+import { after, before, equals, hasTags, oneOf, splitList, type Filter, type ListSpec } from '../../lib/list.js';
+import { Params } from '../../lib/sql.js';
 import { FINDING_STATUSES, SEVERITIES } from './schemas.js';
 
 // The GIN lookup goes through finding_search_ids (see 0001_init.sql): under RLS a plain `@@` here

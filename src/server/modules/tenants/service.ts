@@ -2,7 +2,7 @@ import type { Database } from '../../../db/driver.js';
 import { ConflictError, fieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { SLUG_PATTERN } from '../../config.js';
-import type { TokenService } from '../tokens/service.js';
+import type { TokenService } from '../../lib/principal.js';
 import * as repo from './repo.js';
 
 export type TenantService = ReturnType<typeof createTenantService>;

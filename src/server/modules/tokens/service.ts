@@ -5,24 +5,8 @@ import { newId } from '../../lib/ids.js';
 import { ROLES, SCOPES, type Role, type Scope } from '../../lib/scopes.js';
 import type { KeyStore } from '../../lib/jwt.js';
 import type { RevocationBus, RevocationMessage } from '../../lib/redis.js';
+import type { NewTokenInput, Principal, TokenService, VerifyResult } from '../../lib/principal.js';
 import * as repo from './repo.js';
-
-/** Who is making a request: the credential, its tenant, and what it may do. */
-export interface Principal {
-  tenantId: string;
-  tenantSlug: string;
-  /** The API token's id, or the session's id for a login (JWT or cookie). */
-  credentialId: string;
-  kind: 'personal' | 'service' | 'session';
-  userId: string | null;
-  serviceAccountId: string | null;
-  role: Role;
-  scopes: readonly string[];
-}
-
-export type VerifyResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'inactive' };
 
 interface CacheEntry {
   principal: Principal;
@@ -47,14 +31,12 @@ function asRole(role: string): Role {
   return (ROLES as readonly string[]).includes(role) ? (role as Role) : 'viewer';
 }
 
-export type TokenService = ReturnType<typeof createTokenService>;
-
 /**
  * Turns a presented credential into a principal: API tokens (`nf_live_…`, by keyed hash) and
  * access tokens (JWTs of a login session). Verified credentials are cached in the process; a
  * revocation here forgets them at once and, with Redis, is broadcast to the other instances.
  */
-export function createTokenService(deps: { db: Database; secret: string; keys?: KeyStore; bus?: RevocationBus }) {
+export function createTokenService(deps: { db: Database; secret: string; keys?: KeyStore; bus?: RevocationBus }): TokenService {
   const { db, secret } = deps;
   let bus = deps.bus;
   const cache = new Map<string, CacheEntry>();
@@ -204,18 +186,7 @@ export function createTokenService(deps: { db: Database; secret: string; keys?: 
   /** Mints an API token of any kind; returns its id and the secret, which is never stored. */
   async function createToken(
     tenantId: string,
-    opts: {
-      kind: 'personal' | 'service';
-      userId?: string | null;
-      serviceAccountId?: string | null;
-      name: string;
-      scopes: readonly string[];
-      secret?: string;
-      expiresAt?: Date | null;
-      purpose?: 'api' | 'mcp';
-      createdBy?: string | null;
-      rotatedFrom?: string | null;
-    },
+    opts: NewTokenInput,
     q?: Queryable,
   ): Promise<{ id: string; token: string; masked: string }> {
     const token = opts.secret ?? generateToken();

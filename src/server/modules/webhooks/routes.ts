@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
-import { sendData, sendPage } from '../../lib/crud.js';
+import { sendData, sendPage } from '../../lib/reply.js';
 import { deriveKey } from '../../lib/sealed.js';
 import { createDispatcher } from './dispatcher.js';
 import { Delivery, DeliveryListQuery, DeliveryParams, Webhook, WebhookCreate, WebhookListQuery, WebhookUpdate, WebhookWithSecret } from './schemas.js';
