@@ -89,7 +89,7 @@ function lockFile(dataDir: string): () => void {
   return () => fs.rmSync(file, { force: true });
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, onStatement?: (sql: string) => void): Promise<Database> {
   fs.mkdirSync(dataDir, { recursive: true });
   const release = lockFile(dataDir);
   let db: PGlite;
@@ -107,6 +107,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   const q: Queryable = {
     query: (sql, params) => {
       statements++;
+      onStatement?.(sql);
       return db.query(sql, params);
     },
   };
@@ -158,7 +159,7 @@ function statement(text: string, values: unknown[] | undefined): pg.QueryConfig 
   return name === undefined ? { text, values } : { name, text, values };
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, onStatement?: (sql: string) => void): Promise<Database> {
   // Migrations run as the connecting (owner) role, before any pooled connection drops to the app role.
   const owner = new pg.Client({ connectionString: url });
   await owner.connect();
@@ -182,7 +183,12 @@ async function openPostgres(url: string): Promise<Database> {
         await client.query(SET_TENANT, [tenantId]);
         client.neuroTenant = tenantId;
       }
-      client.neuroQ ??= { query: (sql, params) => client.query(statement(sql, params)) } as Queryable;
+      client.neuroQ ??= {
+        query: (sql, params) => {
+          onStatement?.(sql);
+          return client.query(statement(sql, params));
+        },
+      } as Queryable;
       return await fn(client.neuroQ);
     } catch (err) {
       broken = (err as { code?: string }).code === undefined; // a connection fault, not an SQL error
@@ -212,8 +218,10 @@ async function openPostgres(url: string): Promise<Database> {
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** Tests only: sees the text of every statement the server runs (which tables a route reads). */
+  onStatement?: (sql: string) => void;
 }
 
 export function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.onStatement) : openPglite(opts.dataDir, opts.onStatement);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -16,7 +16,8 @@ import { createKeyStore } from './lib/jwt.js';
 import { connectRedis, createRevocationBus, redisReady } from './lib/redis.js';
 import { modules } from './modules/index.js';
 import { createReadCache } from './lib/read-cache.js';
-import type { App, AppContext } from './types.js';
+import type { App, AppContext, Worker } from './types.js';
+import { buildRegistry, checkCachedTables } from './registry.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -97,10 +98,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   store ??= new MemoryRateLimitStore();
   const loginThrottle = createFailureThrottle({ store, windowSeconds: config.loginWindowSeconds });
   const reads = createReadCache({ db, maxBytes: config.readCacheBytes });
-  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads };
+  const registry = buildRegistry(modules);
+  await checkCachedTables(db, registry.cachedTables);
+  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads, registry };
   app.decorate('ctx', ctx);
 
-  registerErrorHandling(app);
+  registerErrorHandling(app, { readOnlyFields: registry.readOnlyFields });
   await registerOpenApi(app, { version: VERSION, modules });
   const limiter = createRateLimiter({
     perMinute: config.rateLimitPerMinute,
@@ -109,10 +112,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, benchBypass: deps.benchAuthBypass });
 
+  const workers: Worker[] = [];
   await app.register(
     async (api) => {
       const typed = api as unknown as App;
-      for (const m of modules) m.register(typed, ctx);
+      for (const m of modules) workers.push(...(m.register(typed, ctx)?.workers ?? []));
       typed.get('/openapi.json', {
         schema: { operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [] },
         config: { public: true },
@@ -120,7 +124,28 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  runWorkers(app, workers);
   return app as unknown as App;
+}
+
+/**
+ * The one lifecycle of background work: every module's workers start when the server is ready and
+ * stop when it closes (SIGTERM → app.close()), each finishing or handing back its in-flight work
+ * before the database is closed.
+ */
+function runWorkers(app: FastifyInstance, workers: Worker[]) {
+  app.addHook('onReady', async () => {
+    for (const w of workers) await w.start();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all(workers.map(async (w) => {
+      try {
+        await w.stop();
+      } catch (err) {
+        app.log.error({ err, worker: w.name }, 'worker did not stop cleanly');
+      }
+    }));
+  });
 }
 
 declare module 'fastify' {

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
 import { client, type Client } from '../helpers/http.js';
 import { startReceiver, type Receiver } from './receiver.js';
-import { SUBSCRIBABLE_TYPES } from '../../src/server/modules/events/catalog.js';
+import { buildRegistry } from '../../src/server/registry.js';
+import { modules } from '../../src/server/modules/index.js';
+
+const SUBSCRIBABLE_TYPES = buildRegistry(modules).subscribableEvents;
 
 let server: TestServer;
 let tenant: TestTenant;

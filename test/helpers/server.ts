@@ -61,6 +61,8 @@ export interface LoginTokens {
 
 export interface StartOptions {
   env?: Record<string, string>;
+  /** Sees the text of every statement the server runs. */
+  onStatement?: (sql: string) => void;
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
@@ -81,7 +83,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     NEURO_REDIS_PREFIX: `neuro-test-${randomBytes(6).toString('hex')}:`,
     ...opts.env,
   });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement: opts.onStatement });
   const secret = config.secret!;
   const logs: string[] = [];
   const stream = new Writable({

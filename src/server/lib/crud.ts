@@ -3,6 +3,7 @@ import { Params, type Resource } from './sql.js';
 import { EVENT_COLUMNS, EVENT_ORIGIN_COLUMNS, eventOrigin, eventRow, type ChangeEvent } from './events.js';
 import type { Caller } from './caller.js';
 import { newId } from './ids.js';
+import { NotFoundError } from './errors.js';
 
 type Row = Record<string, unknown>;
 
@@ -23,6 +24,11 @@ export async function getRow(q: Queryable, r: Resource, tenantId: string, id: st
 export async function exists(q: Queryable, table: string, tenantId: string, id: string): Promise<boolean> {
   const { rows } = await q.query(`SELECT 1 FROM ${table} WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   return rows.length > 0;
+}
+
+/** A 404 naming `what` unless the row exists in the tenant (a parent from the path, say). */
+export async function mustExist(q: Queryable, table: string, tenantId: string, id: string, what: string): Promise<void> {
+  if (!(await exists(q, table, tenantId, id))) throw new NotFoundError(what);
 }
 
 /**

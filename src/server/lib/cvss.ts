@@ -1,9 +1,8 @@
 import calculator from 'ae-cvss-calculator';
 import { fieldError } from './errors.js';
+import type { Severity } from './severity.js';
 
 /** Validates CVSS 3.x and 4.0 vectors and scores them with a maintained calculator; clients' scores are never trusted. */
-
-type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Info';
 
 const BASE_METRICS: Record<string, Record<string, string[]>> = {
   '3.0': { AV: ['N', 'A', 'L', 'P'], AC: ['L', 'H'], PR: ['N', 'L', 'H'], UI: ['N', 'R'], S: ['U', 'C'], C: ['H', 'L', 'N'], I: ['H', 'L', 'N'], A: ['H', 'L', 'N'] },

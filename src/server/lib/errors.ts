@@ -61,3 +61,9 @@ export function rethrowReference(err: unknown, fields: Record<string, [field: st
   if (hit) throw fieldError(hit[0], hit[1]);
   throw err;
 }
+
+/** The value, or a 404 naming `what`: the one not-found check (`return found(await get(…), 'Finding')`). */
+export function found<T>(value: T | undefined | null, what: string): T {
+  if (value === undefined || value === null) throw new NotFoundError(what);
+  return value;
+}

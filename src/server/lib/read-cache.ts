@@ -117,6 +117,10 @@ export function createReadCache({ db, maxBytes }: { db: Database; maxBytes: numb
   };
 
   async function body(request: FastifyRequest, render: () => Promise<string>): Promise<Buffer> {
+    if ((request.routeOptions.config as { cached?: boolean }).cached !== true) {
+      // Only routes that declare it are checked against their module's cachedTables.
+      throw new Error(`route ${request.routeOptions.url} uses the read cache without config.cached`);
+    }
     if (maxBytes === 0) return Buffer.from(await render());
     const [tenantId, key] = keyOf(request);
     const version = await probe.current(tenantId);

@@ -21,3 +21,7 @@ export interface Resource {
   json: string;
 }
 
+/** `array_position(ARRAY['a','b'], expr)`: sorts `expr` in the order of a list (quotes doubled). */
+export function positionIn(values: readonly string[], expr: string): string {
+  return `array_position(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}], ${expr})`;
+}

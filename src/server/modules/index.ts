@@ -11,6 +11,14 @@ import { serviceAccountsModule } from './service-accounts/routes.js';
 import { auditModule } from './audit/routes.js';
 import { eventsModule } from './events/routes.js';
 import { webhooksModule } from './webhooks/routes.js';
+import { tenantsModule } from './tenants/module.js';
 
-/** Every feature module, in the order their routes and OpenAPI tags appear. Add new ones here. */
-export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule];
+/**
+ * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
+ * new module to. Everything else about a module (ids, objects, events, cached tables, read-only
+ * fields, workers) it declares itself.
+ */
+export const modules: Module[] = [
+  healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule,
+  apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
+];

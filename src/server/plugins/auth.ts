@@ -18,6 +18,11 @@ declare module 'fastify' {
     public?: boolean;
     /** For the caller's own resources (`/user/…`): no scope, but this kind of principal. */
     principal?: PrincipalRequirement;
+    /**
+     * Answered through the read cache (ctx.reads.send), which serves it only while the tenant's
+     * data version stands still: it must render only from tables its module lists in cachedTables.
+     */
+    cached?: boolean;
   }
   interface FastifyRequest {
     principal: Principal;
@@ -61,6 +66,7 @@ export interface RouteAccess {
   scope?: Scope;
   public?: boolean;
   principal?: PrincipalRequirement;
+  cached?: boolean;
 }
 
 export interface AuthDeps {
@@ -90,10 +96,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   app.decorate('routeAccess', routes);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
-    const config = (r.config ?? {}) as { scope?: Scope; public?: boolean; principal?: PrincipalRequirement };
+    const config = (r.config ?? {}) as { scope?: Scope; public?: boolean; principal?: PrincipalRequirement; cached?: boolean };
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: r.url, scope: config.scope, public: config.public, principal: config.principal });
+      routes.push({ method, url: r.url, scope: config.scope, public: config.public, principal: config.principal, cached: config.cached });
     }
   });
 

@@ -3,8 +3,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import sjson from 'secure-json-parse';
 import { AppError, type FieldError } from '../lib/errors.js';
 
-/** Fields the server sets itself; a client sending them gets a precise error instead of "unknown". */
-const READ_ONLY = new Set(['id', 'tenant_id', 'created_at', 'updated_at', 'cvss_score', 'finding_count']);
 
 interface AjvError {
   keyword: string;
@@ -23,8 +21,12 @@ function fieldPath(instancePath: string, prefix: string): string {
   return path || prefix;
 }
 
-/** Turns Ajv's errors into one `{field, message}` per bad field, in words a client can act on. */
-export function validationDetails(errors: AjvError[], context: string): FieldError[] {
+/**
+ * Turns Ajv's errors into one `{field, message}` per bad field, in words a client can act on.
+ * `readOnly`: fields the server sets itself (the modules declare them), named as read-only rather
+ * than unknown.
+ */
+export function validationDetails(errors: AjvError[], context: string, readOnly: ReadonlySet<string> = new Set()): FieldError[] {
   const byField = new Map<string, string>();
   for (const e of errors) {
     let field = fieldPath(e.instancePath, context);
@@ -35,7 +37,7 @@ export function validationDetails(errors: AjvError[], context: string): FieldErr
     } else if (e.keyword === 'additionalProperties') {
       const name = String(e.params.additionalProperty);
       field = [fieldPath(e.instancePath, ''), name].filter(Boolean).join('.');
-      message = READ_ONLY.has(name) ? 'is read-only' : context === 'querystring' ? 'is not a known parameter' : 'is not a known field';
+      message = readOnly.has(name) ? 'is read-only' : context === 'querystring' ? 'is not a known parameter' : 'is not a known field';
     } else if (e.keyword === 'enum') {
       message = `must be one of: ${(e.params.allowedValues as unknown[]).filter((v) => v !== null).join(', ')}`;
     } else if (e.keyword === 'type') {
@@ -86,7 +88,7 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 }
 
 /** The one error handler: every failure leaves as the documented envelope; a 500 never leaks internals. */
-export function registerErrorHandling(app: FastifyInstance) {
+export function registerErrorHandling(app: FastifyInstance, opts: { readOnlyFields: ReadonlySet<string> }) {
   // JSON bodies: an empty body is "no body" (clients send Content-Type on GET and DELETE too);
   // __proto__ and constructor keys are refused.
   // Only JSON is accepted: anything else (Fastify's default text/plain included) is a 415.
@@ -112,7 +114,7 @@ export function registerErrorHandling(app: FastifyInstance) {
     }
     if (error.validation) {
       const context = error.validationContext ?? 'body';
-      return send(reply, 400, 'VALIDATION_ERROR', 'Invalid input', validationDetails(error.validation, context));
+      return send(reply, 400, 'VALIDATION_ERROR', 'Invalid input', validationDetails(error.validation, context, opts.readOnlyFields));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -16,6 +16,7 @@ const noStore = { 'cache-control': 'no-store' };
 export const apiKeysModule: Module = {
   name: 'api-keys',
   tag: { name: 'API keys', description: 'API tokens (nf_live_…): personal, MCP and service tokens. The secret is shown once.' },
+  ids: { tok: 'API token (personal, MCP or service)' },
   register(app, ctx) {
     const service = createApiKeyService(ctx);
     const tags = ['API keys'];

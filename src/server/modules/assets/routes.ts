@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
+import { objectEvents } from '../../registry.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { dataBody, pageBody, sendData } from '../../lib/reply.js';
@@ -9,6 +10,15 @@ import { createAssetService } from './service.js';
 export const assetsModule: Module = {
   name: 'assets',
   tag: { name: 'Assets', description: 'Hosts, applications, networks and other things in a project\'s scope.' },
+  ids: { asset: 'asset' },
+  objects: [{ type: 'asset', table: 'assets', path: 'assets', name: 'Asset', tag: 'Assets', readScope: 'assets:read' }],
+  events: objectEvents('asset', {
+    created: 'An asset was added to a project.',
+    updated: 'An asset was changed; `changes` lists the fields with old and new values.',
+    deleted: 'An asset was removed; `data` is its last state.',
+  }),
+  cachedTables: ['assets', 'finding_assets'],
+  readOnlyFields: ['finding_count'],
   register(app, ctx) {
     const service = createAssetService(ctx);
     const tags = ['Assets'];
@@ -16,17 +26,17 @@ export const assetsModule: Module = {
 
     app.get('/assets', {
       schema: { operationId: 'listAssets', tags, summary: 'List assets', ...list },
-      config: { scope: 'assets:read' },
+      config: { cached: true, scope: 'assets:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/projects/:id/assets', {
       schema: { operationId: 'listProjectAssets', tags: ['Projects', ...tags], summary: "List a project's assets", params: IdParams, ...list },
-      config: { scope: 'assets:read' },
+      config: { cached: true, scope: 'assets:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfProject(callerOf(req), req.params.id, req.query))));
 
     app.get('/assets/:id', {
       schema: { operationId: 'getAsset', tags, summary: 'Get an asset', params: IdParams, response: { 200: Envelope(Asset), ...errorResponses } },
-      config: { scope: 'assets:read' },
+      config: { cached: true, scope: 'assets:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/assets', {

@@ -1,7 +1,7 @@
 import type { Database } from '../../../db/driver.js';
-import { NotFoundError, rethrowReference } from '../../lib/errors.js';
+import { found, rethrowReference } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { deleteRow, exists, getRow, insertRow, updateRow } from '../../lib/crud.js';
+import { deleteRow, mustExist, getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { ASSET_REFERENCES, assets } from './repo.js';
 import type { Caller } from '../../lib/caller.js';
@@ -14,14 +14,12 @@ export function createAssetService({ db }: { db: Database }) {
 
     listOfProject: (caller: Caller, projectId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
-        if (!(await exists(q, 'projects', caller.tenantId, projectId))) throw new NotFoundError('Project');
+        await mustExist(q, 'projects', caller.tenantId, projectId, 'Project');
         return listRows(q, assets, caller.tenantId, query, { project_id: projectId });
       }),
 
     async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, assets, caller.tenantId, id));
-      if (!json) throw new NotFoundError('Asset');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => getRow(q, assets, caller.tenantId, id)), 'Asset');
     },
 
     create: (caller: Caller, body: Record<string, unknown>) =>
@@ -30,16 +28,12 @@ export function createAssetService({ db }: { db: Database }) {
         .catch((err) => rethrowReference(err, ASSET_REFERENCES)),
 
     async update(caller: Caller, id: string, patch: Record<string, unknown>): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, assets, caller.tenantId, id, patch, { caller, objectType: 'asset' }));
-      if (!json) throw new NotFoundError('Asset');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => updateRow(q, assets, caller.tenantId, id, patch, { caller, objectType: 'asset' })), 'Asset');
     },
 
     /** Deletes the asset; findings that affected it lose the link, not their existence. */
     async remove(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, assets, caller.tenantId, id, { caller, objectType: 'asset' }));
-      if (!json) throw new NotFoundError('Asset');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => deleteRow(q, assets, caller.tenantId, id, { caller, objectType: 'asset' })), 'Asset');
     },
   };
 }

@@ -27,6 +27,7 @@ export async function emptyBody(req: FastifyRequest) {
 export const authModule: Module = {
   name: 'auth',
   tag: { name: 'Authentication', description: 'Login, refresh tokens, sessions, two-factor authentication, passwords.' },
+  ids: { sess: 'login session' },
   register(app, ctx) {
     const service = createAuthService(ctx);
     const tags = ['Authentication'];

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
+import { objectEvents } from '../../registry.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { dataBody, pageBody, sendData } from '../../lib/reply.js';
@@ -9,18 +10,27 @@ import { createClientService } from './service.js';
 export const clientsModule: Module = {
   name: 'clients',
   tag: { name: 'Clients', description: 'The organisations you test for.' },
+  ids: { client: 'client' },
+  objects: [{ type: 'client', table: 'clients', path: 'clients', name: 'Client', tag: 'Clients', readScope: 'clients:read' }],
+  events: objectEvents('client', {
+    created: 'A client was created.',
+    updated: 'A client was changed; `changes` lists the fields with old and new values.',
+    deleted: 'A client was deleted; `data` is its last state.',
+  }),
+  cachedTables: ['clients', 'projects'],
+  readOnlyFields: ['project_count'],
   register(app, ctx) {
     const service = createClientService(ctx);
     const tags = ['Clients'];
 
     app.get('/clients', {
       schema: { operationId: 'listClients', tags, summary: 'List clients', querystring: ClientListQuery, response: { 200: ListEnvelope(Client), ...errorResponses } },
-      config: { scope: 'clients:read' },
+      config: { cached: true, scope: 'clients:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/clients/:id', {
       schema: { operationId: 'getClient', tags, summary: 'Get a client', params: IdParams, response: { 200: Envelope(Client), ...errorResponses } },
-      config: { scope: 'clients:read' },
+      config: { cached: true, scope: 'clients:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/clients', {

@@ -1,5 +1,5 @@
 import type { Database } from '../../../db/driver.js';
-import { ConflictError, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, found } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { deleteRow, getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
@@ -13,18 +13,14 @@ export function createClientService({ db }: { db: Database }) {
     list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, clients, caller.tenantId, query)),
 
     async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, clients, caller.tenantId, id));
-      if (!json) throw new NotFoundError('Client');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => getRow(q, clients, caller.tenantId, id)), 'Client');
     },
 
     create: (caller: Caller, body: Record<string, unknown>) =>
       db.tenant(caller.tenantId, (q) => insertRow(q, clients, caller.tenantId, { id: newId('client'), ...body }, { caller, objectType: 'client' })),
 
     async update(caller: Caller, id: string, patch: Record<string, unknown>): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, clients, caller.tenantId, id, patch, { caller, objectType: 'client' }));
-      if (!json) throw new NotFoundError('Client');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => updateRow(q, clients, caller.tenantId, id, patch, { caller, objectType: 'client' })), 'Client');
     },
 
     async remove(caller: Caller, id: string): Promise<string> {
@@ -40,8 +36,7 @@ export function createClientService({ db }: { db: Database }) {
           if (err.code === '23503') throw new ConflictError('Client has projects; delete or reassign them first');
           throw err;
         });
-        if (!json) throw new NotFoundError('Client');
-        return json;
+        return found(json, 'Client');
       });
     },
   };

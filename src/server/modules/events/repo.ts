@@ -1,8 +1,10 @@
 import { after, before, oneOf, type ListSpec } from '../../lib/list.js';
-import { EVENT_TYPES } from './catalog.js';
 
-/** An object's history: its events, with who made each change and which fields moved from what to what. */
-export const history: ListSpec = {
+/**
+ * An object's history: its events, with who made each change and which fields moved from what to
+ * what. The `type` filter takes the catalog's types (the modules' declarations).
+ */
+export const historyOf = (eventTypes: readonly string[]): ListSpec => ({
   table: 'events',
   alias: 'e',
   json: `json_build_object(
@@ -14,8 +16,8 @@ export const history: ListSpec = {
     'credential_id', e.credential_id, 'changes', e.changes, 'created_at', iso(e.created_at))`,
   sorts: { created_at: 'e.created_at' },
   filters: {
-    type: oneOf('type', 'type', EVENT_TYPES),
+    type: oneOf('type', 'type', eventTypes),
     created_after: after('created_after', 'created_at'),
     created_before: before('created_before', 'created_at'),
   },
-};
+});

@@ -1,7 +1,8 @@
 import type { Queryable } from '../../../db/driver.js';
 import { after, before, equals, hasTags, oneOf, splitList, type Filter, type ListSpec } from '../../lib/list.js';
 import { Params } from '../../lib/sql.js';
-import { FINDING_STATUSES, SEVERITIES } from './schemas.js';
+import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
+import { positionIn } from '../../lib/sql.js';
 
 // The GIN lookup goes through finding_search_ids (see 0001_init.sql): under RLS a plain `@@` here
 // would scan every finding of the tenant. It runs once per statement, for the page and the total.
@@ -32,7 +33,7 @@ export const findings: ListSpec = {
     severity: 'f.severity_rank',
     cvss_score: 'f.cvss_score',
     title: 'lower(f.title)',
-    status: "array_position(ARRAY['Open','Confirmed','Remediated','Verified','Accepted Risk','False Positive'], f.status)",
+    status: positionIn(FINDING_STATUSES, 'f.status'),
   },
   filters: {
     severity: oneOf('severity', 'severity', SEVERITIES),

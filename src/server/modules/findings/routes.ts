@@ -9,6 +9,16 @@ import { createFindingService } from './service.js';
 export const findingsModule: Module = {
   name: 'findings',
   tag: { name: 'Findings', description: 'Vulnerabilities found in a project, scored with CVSS 3.1 or 4.0.' },
+  ids: { find: 'finding' },
+  objects: [{ type: 'finding', table: 'findings', path: 'findings', name: 'Finding', tag: 'Findings', readScope: 'findings:read' }],
+  events: [
+    { type: 'finding.created', description: 'A finding was added.' },
+    { type: 'finding.updated', description: 'A finding was modified; `changes` lists the fields with old and new values.' },
+    { type: 'finding.status_changed', description: "A finding's status moved (sent in addition to finding.updated)." },
+    { type: 'finding.deleted', description: 'A finding was removed; `data` is its last state.' },
+  ],
+  cachedTables: ['findings', 'finding_assets'],
+  readOnlyFields: ['cvss_score'],
   register(app, ctx) {
     const service = createFindingService(ctx);
     const tags = ['Findings'];
@@ -16,22 +26,22 @@ export const findingsModule: Module = {
 
     app.get('/findings', {
       schema: { operationId: 'listFindings', tags, summary: 'List findings', ...list },
-      config: { scope: 'findings:read' },
+      config: { cached: true, scope: 'findings:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.list(callerOf(req), req.query))));
 
     app.get('/projects/:id/findings', {
       schema: { operationId: 'listProjectFindings', tags: ['Projects', ...tags], summary: "List a project's findings", params: IdParams, ...list },
-      config: { scope: 'findings:read' },
+      config: { cached: true, scope: 'findings:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfProject(callerOf(req), req.params.id, req.query))));
 
     app.get('/assets/:id/findings', {
       schema: { operationId: 'listAssetFindings', tags: ['Assets', ...tags], summary: 'List the findings affecting an asset', params: IdParams, ...list },
-      config: { scope: 'findings:read' },
+      config: { cached: true, scope: 'findings:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => pageBody(await service.listOfAsset(callerOf(req), req.params.id, req.query))));
 
     app.get('/findings/:id', {
       schema: { operationId: 'getFinding', tags, summary: 'Get a finding', params: IdParams, response: { 200: Envelope(Finding), ...errorResponses } },
-      config: { scope: 'findings:read' },
+      config: { cached: true, scope: 'findings:read' },
     }, (req, reply) => ctx.reads.send(req, reply, async () => dataBody(await service.get(callerOf(req), req.params.id))));
 
     app.post('/findings', {

@@ -1,8 +1,7 @@
 import { Type } from 'typebox';
+import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
 import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, WebUrl } from '../../lib/schemas.js';
 
-export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'] as const;
-export const FINDING_STATUSES = ['Open', 'Confirmed', 'Remediated', 'Verified', 'Accepted Risk', 'False Positive'] as const;
 
 const longText = Nullable(Type.String({ maxLength: 100_000 }));
 const fields = {
@@ -42,8 +41,8 @@ export const Finding = Type.Object({
 export const FINDING_SORTS = ['created_at', 'updated_at', 'severity', 'cvss_score', 'title', 'status'] as const;
 
 export const FindingListQuery = ListQuerySchema(FINDING_SORTS, {
-  severity: FilterString('One or more of Critical, High, Medium, Low, Info (comma-separated)'),
-  status: FilterString('One or more of Open, Confirmed, Remediated, Verified, Accepted Risk, False Positive (comma-separated)'),
+  severity: FilterString(`One or more of ${SEVERITIES.join(', ')} (comma-separated)`),
+  status: FilterString(`One or more of ${FINDING_STATUSES.join(', ')} (comma-separated)`),
   project_id: FilterString('Only findings of this project'),
   asset_id: FilterString('Only findings affecting this asset'),
   cwe: FilterString('e.g. CWE-89'),

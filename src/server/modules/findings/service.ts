@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../../db/driver.js';
-import { NotFoundError, rethrowReference, ValidationError } from '../../lib/errors.js';
+import { found, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { deleteRow, exists, getRow, insertRow, insertRows, updateRow } from '../../lib/crud.js';
+import { deleteRow, mustExist, getRow, insertRow, insertRows, updateRow } from '../../lib/crud.js';
 import { Batcher } from '../../lib/batcher.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { scoreVector } from '../../lib/cvss.js';
@@ -69,20 +69,18 @@ export function createFindingService({ db }: { db: Database }) {
 
     listOfProject: (caller: Caller, projectId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
-        if (!(await exists(q, 'projects', caller.tenantId, projectId))) throw new NotFoundError('Project');
+        await mustExist(q, 'projects', caller.tenantId, projectId, 'Project');
         return listRows(q, findings, caller.tenantId, query, { project_id: projectId });
       }),
 
     listOfAsset: (caller: Caller, assetId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
-        if (!(await exists(q, 'assets', caller.tenantId, assetId))) throw new NotFoundError('Asset');
+        await mustExist(q, 'assets', caller.tenantId, assetId, 'Asset');
         return listRows(q, findings, caller.tenantId, { ...query, asset_id: assetId });
       }),
 
     async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, findings, caller.tenantId, id));
-      if (!json) throw new NotFoundError('Finding');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => getRow(q, findings, caller.tenantId, id)), 'Finding');
     },
 
     async create(caller: Caller, body: FindingFields & { project_id: string }): Promise<string> {
@@ -112,14 +110,11 @@ export function createFindingService({ db }: { db: Database }) {
         // With only asset_ids sent, row is empty and this still marks the finding updated.
         return updateRow(q, findings, caller.tenantId, id, row, { ...FINDING_EVENTS(caller), before });
       });
-      if (!json) throw new NotFoundError('Finding');
-      return json;
+      return found(json, 'Finding');
     },
 
     async remove(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id, { caller, objectType: 'finding' }));
-      if (!json) throw new NotFoundError('Finding');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id, { caller, objectType: 'finding' })), 'Finding');
     },
   };
 }

@@ -1,5 +1,6 @@
 import { after, before, contains, equals, hasTags, oneOf, type ListSpec } from '../../lib/list.js';
 import { PROJECT_STATUSES } from './schemas.js';
+import { positionIn } from '../../lib/sql.js';
 
 export const projects: ListSpec = {
   table: 'projects',
@@ -16,7 +17,7 @@ export const projects: ListSpec = {
     name: 'lower(p.name)',
     start_date: 'p.start_date',
     end_date: 'p.end_date',
-    status: "array_position(ARRAY['planned','in_progress','completed','archived'], p.status)",
+    status: positionIn(PROJECT_STATUSES, 'p.status'),
   },
   filters: {
     status: oneOf('status', 'status', PROJECT_STATUSES),

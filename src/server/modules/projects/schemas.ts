@@ -41,7 +41,7 @@ export const Project = Type.Object({
 export const PROJECT_SORTS = ['created_at', 'updated_at', 'name', 'start_date', 'end_date', 'status'] as const;
 
 export const ProjectListQuery = ListQuerySchema(PROJECT_SORTS, {
-  status: FilterString('One or more of planned, in_progress, completed, archived (comma-separated)'),
+  status: FilterString(`One or more of ${PROJECT_STATUSES.join(', ')} (comma-separated)`),
   client_id: FilterString('Only projects of this client'),
   tag: FilterString('Only projects carrying all these tags (comma-separated)'),
   search: FilterString('Case-insensitive match on name or description'),

@@ -1,7 +1,7 @@
 import type { Database } from '../../../db/driver.js';
-import { NotFoundError, rethrowReference, ValidationError } from '../../lib/errors.js';
+import { found, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { deleteRow, exists, getRow, insertRow, recordCascadeDeletes, updateRow } from '../../lib/crud.js';
+import { deleteRow, mustExist, getRow, insertRow, recordCascadeDeletes, updateRow } from '../../lib/crud.js';
 import { findings } from '../findings/repo.js';
 import { assets } from '../assets/repo.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
@@ -22,14 +22,12 @@ export function createProjectService({ db }: { db: Database }) {
 
     listOfClient: (caller: Caller, clientId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
-        if (!(await exists(q, 'clients', caller.tenantId, clientId))) throw new NotFoundError('Client');
+        await mustExist(q, 'clients', caller.tenantId, clientId, 'Client');
         return listRows(q, projects, caller.tenantId, query, { client_id: clientId });
       }),
 
     async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, projects, caller.tenantId, id));
-      if (!json) throw new NotFoundError('Project');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => getRow(q, projects, caller.tenantId, id)), 'Project');
     },
 
     create(caller: Caller, body: ProjectFields): Promise<string> {
@@ -50,8 +48,7 @@ export function createProjectService({ db }: { db: Database }) {
           return json;
         })
         .catch((err) => rethrowReference(err, PROJECT_REFERENCES));
-      if (!json) throw new NotFoundError('Project');
-      return json;
+      return found(json, 'Project');
     },
 
     /** Deletes the project with its findings and assets. */
@@ -67,8 +64,7 @@ export function createProjectService({ db }: { db: Database }) {
         await q.query('DELETE FROM finding_counts WHERE tenant_id = $1 AND project_id = $2', [caller.tenantId, id]);
         return json;
       });
-      if (!json) throw new NotFoundError('Project');
-      return json;
+      return found(json, 'Project');
     },
   };
 }

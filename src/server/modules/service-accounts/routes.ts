@@ -9,6 +9,7 @@ import { createServiceAccountService } from './service.js';
 export const serviceAccountsModule: Module = {
   name: 'service-accounts',
   tag: { name: 'Service accounts', description: 'Non-human owners of service tokens, each with a role. Admins only.' },
+  ids: { sa: 'service account' },
   register(app, ctx) {
     const service = createServiceAccountService(ctx);
     const tags = ['Service accounts'];

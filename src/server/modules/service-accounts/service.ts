@@ -1,6 +1,6 @@
 import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { found } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
@@ -19,9 +19,7 @@ export function createServiceAccountService({ db, tokens }: Pick<AppContext, 'db
       db.tenant(caller.tenantId, (q) => listRows(q, repo.serviceAccounts, caller.tenantId, { ...query, live: 'true' })),
 
     async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => repo.getJson(q, caller.tenantId, id));
-      if (!json) throw new NotFoundError('Service account');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => repo.getJson(q, caller.tenantId, id)), 'Service account');
     },
 
     async create(caller: Caller, input: Required<Pick<SaInput, 'name' | 'role'>> & SaInput): Promise<string> {
@@ -59,9 +57,9 @@ export function createServiceAccountService({ db, tokens }: Pick<AppContext, 'db
         }
         return { json, owner: Boolean(changes.role || changes.active) };
       });
-      if (!result) throw new NotFoundError('Service account');
-      if (result.owner) tokens.forget([], [id]);
-      return result.json;
+      const { owner, json } = found(result, 'Service account');
+      if (owner) tokens.forget([], [id]);
+      return json;
     },
 
     /** Deletes the account and revokes every token it holds, at once. */
@@ -77,8 +75,7 @@ export function createServiceAccountService({ db, tokens }: Pick<AppContext, 'db
         }
         return ids;
       });
-      if (!revoked) throw new NotFoundError('Service account');
-      tokens.forget(revoked, [id]);
+      tokens.forget(found(revoked, 'Service account'), [id]);
     },
   };
 }

@@ -9,6 +9,7 @@ import { createUserService } from './service.js';
 export const usersModule: Module = {
   name: 'users',
   tag: { name: 'Users', description: 'People of the tenant and their roles.' },
+  ids: { user: 'user' },
   register(app, ctx) {
     const service = createUserService(ctx);
     const tags = ['Users'];

@@ -5,19 +5,18 @@ import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/sche
 import { sendData, sendPage } from '../../lib/reply.js';
 import { deriveKey } from '../../lib/sealed.js';
 import { createDispatcher } from './dispatcher.js';
-import { Delivery, DeliveryListQuery, DeliveryParams, Webhook, WebhookCreate, WebhookListQuery, WebhookUpdate, WebhookWithSecret } from './schemas.js';
+import { Delivery, DeliveryListQuery, DeliveryParams, WebhookListQuery, webhookSchemas } from './schemas.js';
 import { createWebhookService } from './service.js';
 
 export const webhooksModule: Module = {
   name: 'webhooks',
   tag: { name: 'Webhooks', description: 'Signed HTTP callbacks (Standard Webhooks) for the events of GET /webhooks/events.' },
+  ids: { wh: 'webhook', dlv: 'webhook delivery' },
+  events: [{ type: 'webhook.test', description: 'Sent by POST /webhooks/{id}/test to check a receiver.', subscribable: false }],
   register(app, ctx) {
     const sealKey = deriveKey(ctx.secret, 'webhook-secrets');
     const dispatcher = createDispatcher({ db: ctx.db, config: ctx.config.webhooks, sealKey, log: app.log });
-    if (ctx.config.webhooks.dispatcher) {
-      app.addHook('onReady', async () => dispatcher.start());
-      app.addHook('onClose', async () => dispatcher.stop());
-    }
+    const { Webhook, WebhookCreate, WebhookUpdate, WebhookWithSecret } = webhookSchemas(ctx.registry.subscribableEvents);
     const service = createWebhookService({ db: ctx.db, config: ctx.config, sealKey, wake: dispatcher.wake });
     const tags = ['Webhooks'];
     const read = { scope: 'webhooks:read' } as const;
@@ -70,5 +69,8 @@ export const webhooksModule: Module = {
       schema: { operationId: 'redeliverWebhookDelivery', tags, summary: 'Send a delivery again, with the same webhook-id', params: DeliveryParams, response: { 202: Envelope(Delivery), ...errorResponses } },
       config: write,
     }, async (req, reply) => sendData(reply, await service.redeliver(callerOf(req), req.params.id, req.params.delivery_id), 202));
+
+    // Every instance may run the dispatcher; the app builder starts and stops it with the server.
+    return { workers: ctx.config.webhooks.dispatcher ? [{ name: 'webhook-dispatcher', ...dispatcher }] : [] };
   },
 };

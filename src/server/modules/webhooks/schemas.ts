@@ -1,39 +1,42 @@
 import { Type } from 'typebox';
 import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
-import { SUBSCRIBABLE_TYPES } from '../events/catalog.js';
 import { DELIVERY_STATUSES } from './repo.js';
 
-const fields = {
-  url: Type.String({ minLength: 1, maxLength: 2000, description: 'https (or http) URL of a public address' }),
-  events: Type.Array(StringEnum(['*', ...SUBSCRIBABLE_TYPES]), {
-    minItems: 1, maxItems: 50, uniqueItems: true, description: 'Event types to receive, or ["*"] for all',
-  }),
-  description: Nullable(Type.String({ maxLength: 1000 })),
-  active: Type.Boolean({ description: 'Inactive webhooks receive nothing; setting it true clears disabled_reason' }),
-};
+/** The webhook schemas; `events` takes `*` or the catalog's subscribable types (the modules' declarations). */
+export function webhookSchemas(subscribable: readonly string[]) {
+  const fields = {
+    url: Type.String({ minLength: 1, maxLength: 2000, description: 'https (or http) URL of a public address' }),
+    events: Type.Array(StringEnum(['*', ...subscribable]), {
+      minItems: 1, maxItems: 50, uniqueItems: true, description: 'Event types to receive, or ["*"] for all',
+    }),
+    description: Nullable(Type.String({ maxLength: 1000 })),
+    active: Type.Boolean({ description: 'Inactive webhooks receive nothing; setting it true clears disabled_reason' }),
+  };
 
-export const WebhookCreate = Type.Object(
-  { url: fields.url, events: fields.events, description: Type.Optional(fields.description), active: Type.Optional(fields.active) },
-  { additionalProperties: false },
-);
+  const WebhookCreate = Type.Object(
+    { url: fields.url, events: fields.events, description: Type.Optional(fields.description), active: Type.Optional(fields.active) },
+    { additionalProperties: false },
+  );
 
-export const WebhookUpdate = Type.Object(Type.Partial(Type.Object(fields)).properties, { additionalProperties: false, minProperties: 1 });
+  const WebhookUpdate = Type.Object(Type.Partial(Type.Object(fields)).properties, { additionalProperties: false, minProperties: 1 });
 
-export const Webhook = Type.Object({
-  id: Type.String({ examples: ['wh_01jd3k8m2q0000000000000000'] }),
-  ...fields,
-  disabled_reason: Nullable(Type.String({ description: 'Why the server turned the webhook off (410 Gone, failing for 5 days)' })),
-  disabled_at: Nullable(Timestamp),
-  failing_since: Nullable(Timestamp),
-  previous_secret_expires_at: Nullable({ ...Timestamp, description: 'Until then deliveries are signed with the old secret too' }),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+  const Webhook = Type.Object({
+    id: Type.String({ examples: ['wh_01jd3k8m2q0000000000000000'] }),
+    ...fields,
+    disabled_reason: Nullable(Type.String({ description: 'Why the server turned the webhook off (410 Gone, failing for 5 days)' })),
+    disabled_at: Nullable(Timestamp),
+    failing_since: Nullable(Timestamp),
+    previous_secret_expires_at: Nullable({ ...Timestamp, description: 'Until then deliveries are signed with the old secret too' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  });
 
-export const WebhookWithSecret = Type.Object({
-  ...Webhook.properties,
-  secret: Type.String({ description: 'Signing secret (whsec_…), shown only this once', examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }),
-});
+  const WebhookWithSecret = Type.Object({
+    ...Webhook.properties,
+    secret: Type.String({ description: 'Signing secret (whsec_…), shown only this once', examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }),
+  });
+  return { WebhookCreate, WebhookUpdate, Webhook, WebhookWithSecret };
+}
 
 export const WebhookListQuery = ListQuerySchema(['created_at', 'updated_at'], { active: FilterString('true or false') });
 

@@ -1,8 +1,8 @@
 import type { Database } from '../../../db/driver.js';
 import type { Config } from '../../config.js';
 import type { Caller } from '../../lib/caller.js';
-import { deleteRow, exists, getRow, insertRow, updateRow } from '../../lib/crud.js';
-import { ConflictError, fieldError, NotFoundError } from '../../lib/errors.js';
+import { deleteRow, mustExist, getRow, insertRow, updateRow } from '../../lib/crud.js';
+import { ConflictError, fieldError, found } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
@@ -40,9 +40,7 @@ export function createWebhookService(deps: { db: Database; config: Config; sealK
     list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, repo.webhooks, caller.tenantId, query)),
 
     async get(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, repo.webhooks, caller.tenantId, id));
-      if (!json) throw new NotFoundError('Webhook');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => getRow(q, repo.webhooks, caller.tenantId, id)), 'Webhook');
     },
 
     /** Returns the webhook with its signing secret, which is never shown again. */
@@ -62,14 +60,12 @@ export function createWebhookService(deps: { db: Database; config: Config; sealK
       const row: Record<string, unknown> = { ...patch };
       // Turning a webhook back on clears why it was turned off.
       if (patch.active === true) Object.assign(row, { disabled_reason: null, disabled_at: null, failing_since: null });
-      const json = await db.tenant(caller.tenantId, (q) => updateRow(q, repo.webhooks, caller.tenantId, id, row, { caller, objectType: 'webhook' }));
-      if (!json) throw new NotFoundError('Webhook');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => updateRow(q, repo.webhooks, caller.tenantId, id, row, { caller, objectType: 'webhook' })), 'Webhook');
     },
 
     async remove(caller: Caller, id: string): Promise<void> {
       const json = await db.tenant(caller.tenantId, (q) => deleteRow(q, repo.webhooks, caller.tenantId, id, { caller, objectType: 'webhook' }));
-      if (!json) throw new NotFoundError('Webhook');
+      found(json, 'Webhook');
     },
 
     /** New secret, shown once; the old one keeps signing for 24 hours. */
@@ -80,21 +76,19 @@ export function createWebhookService(deps: { db: Database; config: Config; sealK
         if (json) await recordEvent(q, caller, { type: 'webhook.secret_rotated', objectType: 'webhook', objectId: id, data: json });
         return json;
       });
-      if (!json) throw new NotFoundError('Webhook');
-      return withSecret(json, secret);
+      return withSecret(found(json, 'Webhook'), secret);
     },
 
     listDeliveries: (caller: Caller, webhookId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
-        if (!(await exists(q, 'webhooks', caller.tenantId, webhookId))) throw new NotFoundError('Webhook');
+        await mustExist(q, 'webhooks', caller.tenantId, webhookId, 'Webhook');
         return listRows(q, repo.deliveries, caller.tenantId, query, { webhook_id: webhookId });
       }),
 
     /** Queues the delivery's event again (same webhook-id); returns the new delivery. */
     async redeliver(caller: Caller, webhookId: string, deliveryId: string): Promise<string> {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
-        const d = await repo.findDelivery(q, caller.tenantId, webhookId, deliveryId);
-        if (!d) throw new NotFoundError('Delivery');
+        const d = found(await repo.findDelivery(q, caller.tenantId, webhookId, deliveryId), 'Delivery');
         if (!(await repo.isActive(q, caller.tenantId, webhookId))) throw new ConflictError('Webhook is not active; turn it on first');
         return repo.queueDelivery(q, caller.tenantId, webhookId, d.event_id, d.event_type, deliveryId);
       });
@@ -106,7 +100,7 @@ export function createWebhookService(deps: { db: Database; config: Config; sealK
     async test(caller: Caller, webhookId: string): Promise<string> {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
         const active = await repo.isActive(q, caller.tenantId, webhookId);
-        if (active === undefined) throw new NotFoundError('Webhook');
+        found(active, 'Webhook');
         if (!active) throw new ConflictError('Webhook is not active; turn it on first');
         const data = { webhook_id: webhookId, message: 'This is a test event from NEURO.' };
         const eventId = await recordEvent(q, caller, { type: 'webhook.test', objectType: 'webhook', objectId: webhookId, data });
