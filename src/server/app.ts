@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorate('ctx', ctx);
 
   registerErrorHandling(app, { readOnlyFields: registry.readOnlyFields });
-  await registerOpenApi(app, { version: VERSION, modules });
+  await registerOpenApi(app, { version: VERSION, tags: modules.flatMap((m) => (m.tag ? [m.tag] : [])), idPrefixes: registry.idPrefixes });
   const limiter = createRateLimiter({
     perMinute: config.rateLimitPerMinute,
     perHour: config.rateLimitPerHour,

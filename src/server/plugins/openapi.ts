@@ -1,9 +1,12 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import type { Module } from '../types.js';
 
 /** The OpenAPI 3.1 document, generated from the routes' own schemas and served at /api/v1/openapi.json. */
-export async function registerOpenApi(app: FastifyInstance, opts: { version: string; modules: Module[] }) {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  opts: { version: string; tags: { name: string; description: string }[]; idPrefixes: ReadonlyMap<string, string> },
+) {
+  const ids = [...opts.idPrefixes].map(([prefix, names]) => `\`${prefix}_\` ${names}`).join(', ');
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -12,10 +15,11 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         version: opts.version,
         description:
           'Clients, projects, assets and findings of a penetration-testing team. Every response uses the ' +
-          '`{success, data, meta?}` / `{success: false, error: {code, message, details?}}` envelope.',
+          '`{success, data, meta?}` / `{success: false, error: {code, message, details?}}` envelope. ' +
+          `Ids carry their type: ${ids}.`,
       },
       servers: [{ url: '/api/v1' }],
-      tags: opts.modules.flatMap((m) => (m.tag ? [m.tag] : [])),
+      tags: opts.tags,
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (nf_live_…) or an access token' },
