@@ -26,6 +26,27 @@ export interface Config {
   /** Mark session cookies Secure even when the request arrived over plain HTTP (TLS ends at a proxy). */
   secureCookies: boolean;
   webhooks: WebhookConfig;
+  reports: ReportConfig;
+}
+
+export interface ReportConfig {
+  /** Run report workers in this process (several instances may all run them). */
+  worker: boolean;
+  /** Reports this process renders at the same time (each in a render process of its own). */
+  concurrency: number;
+  /** A render that takes longer is stopped and the report fails. */
+  timeoutMs: number;
+  /** Largest report file stored, in bytes. */
+  maxBytes: number;
+  /** Largest uploaded template, in bytes. */
+  templateMaxBytes: number;
+  /** Largest branding logo, in bytes. */
+  logoMaxBytes: number;
+  pollMs: number;
+  /** Heap of a render process, in MB. */
+  renderMemoryMb: number;
+  /** A render process without work for this long ends (it starts again on demand). */
+  renderIdleMs: number;
 }
 
 export interface WebhookConfig {
@@ -85,6 +106,20 @@ function webhookSettings(env: Env): WebhookConfig {
   };
 }
 
+function reportSettings(env: Env): ReportConfig {
+  return {
+    worker: boolSetting(env, 'NEURO_REPORT_WORKER', true),
+    concurrency: intSetting(env, 'NEURO_REPORT_CONCURRENCY', 1, 1, 64),
+    timeoutMs: intSetting(env, 'NEURO_REPORT_TIMEOUT_SECONDS', 300, 1, 3600) * 1000,
+    maxBytes: intSetting(env, 'NEURO_REPORT_MAX_MB', 100, 1, 1024) * 1024 * 1024,
+    templateMaxBytes: intSetting(env, 'NEURO_REPORT_TEMPLATE_MAX_MB', 10, 1, 100) * 1024 * 1024,
+    logoMaxBytes: intSetting(env, 'NEURO_REPORT_LOGO_MAX_KB', 512, 1, 10_240) * 1024,
+    pollMs: intSetting(env, 'NEURO_REPORT_POLL_MS', 1000, 10, 60_000),
+    renderMemoryMb: intSetting(env, 'NEURO_REPORT_RENDER_MEMORY_MB', 1024, 128, 16_384),
+    renderIdleMs: intSetting(env, 'NEURO_REPORT_RENDER_IDLE_SECONDS', 300, 1, 86_400) * 1000,
+  };
+}
+
 /** Reads the environment; throws ConfigError with a message naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
@@ -140,5 +175,6 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
     webhooks: webhookSettings(env),
+    reports: reportSettings(env),
   };
 }

@@ -12,6 +12,7 @@ import { auditModule } from './audit/routes.js';
 import { eventsModule } from './events/routes.js';
 import { webhooksModule } from './webhooks/routes.js';
 import { tenantsModule } from './tenants/module.js';
+import { reportsModule } from './reports/routes.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -19,6 +20,6 @@ import { tenantsModule } from './tenants/module.js';
  * fields, workers) it declares itself.
  */
 export const modules: Module[] = [
-  healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule,
-  apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
+  healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
+  authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
 ];

@@ -12,11 +12,6 @@ export const eventsModule: Module = {
   name: 'events',
   tag: { name: 'Events', description: 'The event catalog, and each object\'s change history.' },
   ids: { evt: 'event' },
-  // Declared here until the reports module emits them.
-  events: [
-    { type: 'report.generated', description: 'A report was generated and can be downloaded.' },
-    { type: 'report.failed', description: 'A report could not be generated.' },
-  ],
   register(app, ctx) {
     const { db, registry } = ctx;
     const catalogJson = JSON.stringify(registry.events.map(({ type, description }) => ({ type, description })));

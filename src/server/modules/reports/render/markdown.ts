@@ -27,6 +27,12 @@ export type Block =
 const md = new MarkdownIt('commonmark', { html: false, linkify: false }).enable(['table', 'strikethrough']);
 md.validateLink = (url) => /^(https?:|mailto:)/i.test(url.trim());
 
+/** A token attribute as text (markdown-it types them string | number). */
+const attr = (t: Token, name: string): string | null => {
+  const v = t.attrGet(name);
+  return v === null ? null : String(v);
+};
+
 function inlines(tokens: Token[]): Inline[] {
   const root: Inline[] = [];
   const stack: Inline[][] = [root];
@@ -59,7 +65,7 @@ function inlines(tokens: Token[]): Inline[] {
         open({ type: 'del', children: [] });
         break;
       case 'link_open':
-        open({ type: 'link', href: t.attrGet('href') ?? '', children: [] });
+        open({ type: 'link', href: attr(t, 'href') ?? '', children: [] });
         break;
       case 'strong_close':
       case 'em_close':
@@ -69,9 +75,12 @@ function inlines(tokens: Token[]): Inline[] {
         break;
       case 'image':
         // Images are not fetched: the alt text, linked when the address is a web link.
-        push(t.attrGet('src') && /^https?:/i.test(t.attrGet('src')!)
-          ? { type: 'link', href: t.attrGet('src')!, children: [{ type: 'text', value: t.content || t.attrGet('src')! }] }
-          : { type: 'text', value: t.content });
+        {
+          const src = attr(t, 'src');
+          push(src && /^https?:/i.test(src)
+            ? { type: 'link', href: src, children: [{ type: 'text', value: t.content || src }] }
+            : { type: 'text', value: t.content });
+        }
         break;
       default:
         if (t.content) push({ type: 'text', value: t.content });
@@ -92,7 +101,7 @@ function merge(nodes: Inline[]): Inline[] {
 }
 
 function alignOf(t: Token): Align {
-  const style = t.attrGet('style') ?? '';
+  const style = attr(t, 'style') ?? '';
   const m = /text-align:(left|center|right)/.exec(style);
   return (m?.[1] as Align) ?? null;
 }
@@ -138,7 +147,7 @@ function blocks(tokens: Token[], pos: { i: number }, until?: string): Block[] {
           } else pos.i++;
         }
         pos.i++;
-        out.push({ type: 'list', ordered, start: Number(t.attrGet('start') ?? 1), items });
+        out.push({ type: 'list', ordered, start: Number(attr(t, 'start') ?? 1), items });
         break;
       }
       case 'table_open': {

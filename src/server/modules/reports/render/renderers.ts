@@ -1,0 +1,33 @@
+import type { Renderer } from './index.js';
+import type { ReportFormat, TemplateKind } from './model.js';
+import { renderCsv, renderJson } from './csv.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown-out.js';
+import { renderLiquid } from './liquid.js';
+
+// WIP: the PDF and DOCX engines are wired in when they land.
+const unavailable = (what: string): Renderer => async () => {
+  throw new Error(`the ${what} renderer is not available`);
+};
+
+/** The built-in design of each format; PDF and DOCX load their engines on first use. */
+const BUILT_IN: Record<ReportFormat, () => Promise<Renderer>> = {
+  pdf: async () => unavailable('pdf'),
+  docx: async () => unavailable('docx'),
+  html: async () => renderHtml,
+  markdown: async () => renderMarkdown,
+  json: async () => renderJson,
+  csv: async () => renderCsv,
+};
+
+/** The renderer of a tenant template's kind (its format is TEMPLATE_FORMAT[kind]). */
+const TEMPLATED: Record<TemplateKind, () => Promise<Renderer>> = {
+  typst: async () => unavailable('typst'),
+  docx: async () => unavailable('docx template'),
+  html: async () => renderLiquid('html'),
+  markdown: async () => renderLiquid('markdown'),
+};
+
+export function rendererFor(format: ReportFormat, template?: TemplateKind): Promise<Renderer> {
+  return template ? TEMPLATED[template]() : BUILT_IN[format]();
+}
