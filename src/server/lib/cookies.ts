@@ -12,15 +12,30 @@ export const REFRESH_COOKIE = '__Host-neuro_refresh';
 export const CSRF_COOKIE = '__Host-neuro_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
+/**
+ * The request's cookies (the first of a repeated name). Never throws: other apps on the same host
+ * may set cookies of any shape, so a pair without a name or a value that is not valid
+ * percent-encoding is skipped, not an error.
+ */
 export function readCookies(request: FastifyRequest): Record<string, string> {
   const header = request.headers.cookie;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   if (!header) return out;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
     if (i < 0) continue;
     const name = part.slice(0, i).trim();
-    if (!(name in out)) out[name] = decodeURIComponent(part.slice(i + 1).trim());
+    if (name === '' || name in out) continue;
+    let value = part.slice(i + 1).trim();
+    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value.includes('%')) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        continue;
+      }
+    }
+    out[name] = value;
   }
   return out;
 }
