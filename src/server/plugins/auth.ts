@@ -7,9 +7,18 @@ import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
 
 /**
  * What an authenticated route without a scope needs of its caller: `any` credential, a `user`
- * (a login or a personal token), or a `session` (a login: JWT or cookie, not an API token).
+ * (a login or a personal token), a `session` (a login: JWT or cookie, not an API token), or
+ * `session-or-admin`: a login, or a personal token with `admin` in both its scopes and its owner's
+ * role — for the user's own credentials and sessions, which a narrowly scoped token must never
+ * list or revoke (PRODUCT.md, "self-service credentials").
  */
-export type PrincipalRequirement = 'any' | 'user' | 'session';
+export type PrincipalRequirement = 'any' | 'user' | 'session' | 'session-or-admin';
+
+/** True when the principal may manage its user's own tokens and sessions (`session-or-admin`). */
+export function managesOwnCredentials(principal: Principal): boolean {
+  if (!principal.userId) return false;
+  return principal.kind === 'session' || (grants(principal.scopes, 'admin') && roleAllows(principal.role, 'admin'));
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -141,6 +150,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       }
       if (need === 'session' && principal.kind !== 'session') {
         throw new ForbiddenError('This needs a signed-in session (log in with /auth/login), not an API token', 'FORBIDDEN');
+      }
+      if (need === 'session-or-admin' && !managesOwnCredentials(principal)) {
+        throw new ForbiddenError('This needs a signed-in session or a token with the admin scope', 'FORBIDDEN');
       }
       return;
     }

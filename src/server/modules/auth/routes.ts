@@ -95,13 +95,13 @@ export const authModule: Module = {
     }, async () => ctx.keys.jwks());
 
     app.get('/user/sessions', {
-      schema: { operationId: 'listSessions', tags, summary: 'Your active sessions', querystring: SessionListQuery, response: { 200: ListEnvelope(Session), ...errorResponses } },
-      config: { principal: 'user' },
+      schema: { operationId: 'listSessions', tags, summary: 'Your active sessions (needs a signed-in session or an admin-scoped token)', querystring: SessionListQuery, response: { 200: ListEnvelope(Session), ...errorResponses } },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => sendPage(reply, await service.listSessions(callerOf(req), req.query)));
 
     app.delete('/user/sessions/:id', {
       schema: { operationId: 'revokeSession', tags, summary: 'End one of your sessions', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-      config: { principal: 'user' },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => {
       await service.revokeSession(callerOf(req), req.params.id);
       return reply.code(204).send(null);
