@@ -1,4 +1,5 @@
 import type { AppContext } from '../../types.js';
+import type { Queryable } from '../../../db/driver.js';
 import type { Caller } from '../../lib/caller.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { getRow, insertRow, updateRow } from '../../lib/crud.js';
@@ -7,6 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
 import * as repo from './repo.js';
+import { revokeTokensOfUser } from '../api-keys/repo.js';
 import { users } from './repo.js';
 
 export type UserService = ReturnType<typeof createUserService>;
@@ -22,6 +24,20 @@ export interface UserUpdateInput {
   name?: string;
   role?: string;
   active?: boolean;
+}
+
+/**
+ * Ends everything a deactivated user holds, in the deactivating transaction: their sessions, and
+ * their API and MCP tokens (revoked for good, each audited; reactivation does not bring them back).
+ * Returns the ids to forget from the credential cache after the commit.
+ */
+async function revokeCredentials(q: Queryable, caller: Caller, userId: string): Promise<string[]> {
+  const sessions = await repo.revokeAllSessions(q, caller.tenantId, userId, 'user_deactivated');
+  const revoked = await revokeTokensOfUser(q, caller.tenantId, userId);
+  for (const t of revoked) {
+    await recordEvent(q, caller, { type: 'token.revoked', objectType: 'api_token', objectId: t.id, data: t.json });
+  }
+  return [...sessions, ...revoked.map((t) => t.id)];
 }
 
 export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'tokens'>) {
@@ -80,7 +96,7 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
         if (changes.role) await recordEvent(q, caller, { type: 'user.role_changed', changes: { role: changes.role }, ...ev });
         let revoked: string[] = [];
         if (changes.active && input.active === false) {
-          revoked = await repo.revokeAllSessions(q, caller.tenantId, id, 'user_deactivated');
+          revoked = await revokeCredentials(q, caller, id);
           await recordEvent(q, caller, { type: 'user.deactivated', ...ev });
         } else if (changes.active) {
           await recordEvent(q, caller, { type: 'user.reactivated', ...ev });
@@ -99,7 +115,7 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
       const revoked = await db.tenantTx(caller.tenantId, async (q) => {
         const before = await repo.userState(q, caller.tenantId, id, true);
         if (!before) return undefined;
-        const ids = await repo.revokeAllSessions(q, caller.tenantId, id, 'user_deactivated');
+        const ids = await revokeCredentials(q, caller, id);
         if (before.active) {
           const json = (await updateRow(q, users, caller.tenantId, id, { active: false }))!;
           await recordEvent(q, caller, { type: 'user.deactivated', objectType: 'user', objectId: id, changes: { active: { old: true, new: false } }, data: json });
