@@ -66,11 +66,16 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
   const accountKey = (email: string) => ({ key: `acct:${email.toLowerCase()}`, limit: config.loginMaxFailures });
   const ipKey = (ip: string | null) => ({ key: `ip:${ip ?? 'unknown'}`, limit: config.loginMaxFailuresPerIp });
 
-  async function throttled(keys: { key: string; limit: number }[]) {
-    const wait = await throttle.check(keys);
+  /**
+   * Counts an attempt on `keys` before anything is checked (429 when one is at its limit). The
+   * attempt stays counted as a failure unless the caller releases it on success.
+   */
+  async function reserve(keys: { key: string; limit: number }[]): Promise<() => Promise<void>> {
+    const { wait, release } = await throttle.reserve(keys);
     if (wait > 0) {
       throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many failed attempts; try again later', undefined, { 'retry-after': String(wait) });
     }
+    return release;
   }
 
   /** A new session with its first refresh token, then its first access token. */
@@ -130,13 +135,15 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
     return user;
   }
 
-  /** Checks the caller's own password, counting failures like logins. */
+  /** The caller's own password, counted like a login attempt (reserve first; released when right). */
   async function confirmPassword(caller: Caller, user: repo.UserSecrets, password: string, field: string) {
-    await throttled([accountKey(user.email)]);
-    if (!user.password_hash || !(await verifyPassword(user.password_hash, password))) {
-      await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
-      throw fieldError(field, 'is not correct');
-    }
+    const release = await reserve([accountKey(user.email), ipKey(caller.ip)]);
+    if (!(await passwordMatches(user, password))) throw fieldError(field, 'is not correct');
+    await release();
+  }
+
+  async function passwordMatches(user: repo.UserSecrets, password: string): Promise<boolean> {
+    return Boolean(user.password_hash) && (await verifyPassword(user.password_hash!, password));
   }
 
   return {
@@ -151,7 +158,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       }
       const slug = hostTenant ?? input.tenant ?? null;
       const limits = [accountKey(email), ipKey(meta.ip)];
-      await throttled(limits);
+      const release = await reserve(limits);
 
       const candidates = await db.system((q) => repo.loginCandidates(q, email, slug));
       if (candidates.length > 1) {
@@ -161,7 +168,6 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       // The same argon2 work whether or not the account exists.
       const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
       if (!user || !user.password_hash || !user.active || !ok) {
-        await throttle.fail(limits);
         const tenantId = user?.tenant_id ?? (slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined);
         await recordFailure(tenantId, user?.user_id, meta, { email, reason: !user ? 'unknown_email' : !user.active ? 'inactive' : 'bad_password' });
         throw invalidLogin();
@@ -169,16 +175,18 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       const tenantId = user.tenant_id;
       if (user.totp_enabled) {
         if (!input.totp_code && !input.recovery_code) {
+          // The password was right: not a failure (the code is counted when it comes).
+          await release();
           throw new UnauthorizedError('Two-factor authentication code required', 'TOTP_REQUIRED');
         }
         const secrets = await db.tenant(tenantId, (q) => repo.userSecrets(q, tenantId, user.user_id));
         if (!secrets || !(await checkSecondFactor(tenantId, secrets, input))) {
-          await throttle.fail(limits);
           await recordFailure(tenantId, user.user_id, meta, { email, reason: input.totp_code ? 'bad_totp_code' : 'bad_recovery_code' });
           throw new UnauthorizedError('Invalid two-factor authentication code');
         }
       }
       await throttle.clear(accountKey(email).key);
+      await release();
       if (needsRehash(user.password_hash)) {
         const rehashed = await hashPassword(input.password);
         await db.tenant(tenantId, (q) => repo.setPassword(q, tenantId, user.user_id, rehashed));
@@ -311,14 +319,16 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
     async disableTotp(caller: Caller, input: { password: string; totp_code?: string; recovery_code?: string }) {
       const user = await self(caller);
       if (!user.totp_enabled) throw new ConflictError('Two-factor authentication is not on');
-      await confirmPassword(caller, user, input.password, 'password');
       if (!input.totp_code && !input.recovery_code) {
         throw new ValidationError([{ field: 'totp_code', message: 'is required (or recovery_code)' }]);
       }
+      // The password and the code are one attempt: counted first, released only when both are right.
+      const release = await reserve([accountKey(user.email), ipKey(caller.ip)]);
+      if (!(await passwordMatches(user, input.password))) throw fieldError('password', 'is not correct');
       if (!(await checkSecondFactor(caller.tenantId, user, input))) {
-        await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
         throw fieldError(input.totp_code ? 'totp_code' : 'recovery_code', 'is not valid');
       }
+      await release();
       await db.tenantTx(caller.tenantId, async (q) => {
         await repo.disableTotp(q, caller.tenantId, user.id);
         await recordEvent(q, caller, { type: 'user.2fa_disabled', objectType: 'user', objectId: user.id });
