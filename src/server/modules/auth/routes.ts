@@ -42,7 +42,7 @@ export const authModule: Module = {
         summary: 'Log in with email and password (and a TOTP or recovery code when 2FA is on)',
         description:
           'The tenant is the one of the host name (`acme.example.com`); on a host without one, the `tenant` field, or else the ' +
-          'only tenant where the email has an account (several → 400 asking for `tenant`). With `set_cookie: true` the ' +
+          'account of the email that the password fits (if it fits several, 400 asking for `tenant`). With `set_cookie: true` the ' +
           'session is also set as HttpOnly `__Host-` cookies and the CSRF token comes in `X-CSRF-Token`.',
         body: LoginBody,
         response: { 200: TokenResponse, ...errorResponses },

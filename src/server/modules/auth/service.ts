@@ -161,15 +161,29 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       const release = await reserve(limits);
 
       const candidates = await db.system((q) => repo.loginCandidates(q, email, slug));
-      if (candidates.length > 1) {
-        throw fieldError('tenant', 'this email has an account in several tenants: send the tenant (its slug) or use its host name');
+      // The password is checked against every account the email has (at most 10, the lookup's
+      // limit; argon2 runs them side by side on its thread pool), and against a dummy hash when it
+      // has none or the account no password: the same answer after the same work whether the
+      // email is unknown, inactive, or in one tenant or several. Only someone who knows the
+      // password of more than one of them learns that there are several.
+      const dummy = await dummyHash();
+      const checked = await Promise.all(
+        (candidates.length ? candidates : [undefined]).map((c) => verifyPassword(c?.password_hash ?? dummy, input.password)),
+      );
+      const matches = candidates.filter((c, i): c is repo.LoginCandidate & { password_hash: string } => Boolean(checked[i] && c.password_hash && c.active));
+      if (matches.length > 1) {
+        await release();
+        throw fieldError('tenant', 'this email and password fit accounts in several tenants: send the tenant (its slug) or use its host name');
       }
-      const user = candidates[0];
-      // The same argon2 work whether or not the account exists.
-      const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
-      if (!user || !user.password_hash || !user.active || !ok) {
-        const tenantId = user?.tenant_id ?? (slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined);
-        await recordFailure(tenantId, user?.user_id, meta, { email, reason: !user ? 'unknown_email' : !user.active ? 'inactive' : 'bad_password' });
+      const user = matches[0];
+      if (!user) {
+        if (candidates.length === 0) {
+          const tenantId = slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined;
+          await recordFailure(tenantId, undefined, meta, { email, reason: 'unknown_email' });
+        }
+        for (const c of candidates) {
+          await recordFailure(c.tenant_id, c.user_id, meta, { email, reason: !c.active ? 'inactive' : !c.password_hash ? 'no_password' : 'bad_password' });
+        }
         throw invalidLogin();
       }
       const tenantId = user.tenant_id;
