@@ -106,7 +106,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     perHour: config.rateLimitPerHour,
     store,
   });
-  registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, benchBypass: deps.benchAuthBypass });
+  registerAuth(app, {
+    tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, secureCookies: config.secureCookies, benchBypass: deps.benchAuthBypass,
+  });
 
   await app.register(
     async (api) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
-import { SESSION_COOKIE, passesCsrf, readCookies } from '../lib/cookies.js';
+import { passesCsrf, readCookies, sessionCookieNames } from '../lib/cookies.js';
 import type { Principal, TokenService } from '../modules/tokens/service.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
 
@@ -40,7 +40,7 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-function presentedCredential(request: FastifyRequest): { credential?: string; viaCookie: boolean } {
+function presentedCredential(request: FastifyRequest, secureCookies: boolean): { credential?: string; viaCookie: boolean } {
   const header = request.headers.authorization;
   const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (header && !bearer) throw new UnauthorizedError();
@@ -53,7 +53,7 @@ function presentedCredential(request: FastifyRequest): { credential?: string; vi
   }
   if (bearer || key) return { credential: bearer || key, viaCookie: false };
   if (!request.headers.cookie) return { viaCookie: false };
-  const cookie = readCookies(request)[SESSION_COOKIE];
+  const cookie = readCookies(request)[sessionCookieNames(request, secureCookies).session];
   return cookie ? { credential: cookie, viaCookie: true } : { viaCookie: false };
 }
 
@@ -78,6 +78,8 @@ export interface AuthDeps {
   baseDomain: string;
   /** Key of the CSRF tokens of cookie sessions. */
   secret: string;
+  /** NEURO_SECURE_COOKIES: which session cookie name to read (lib/cookies.ts). */
+  secureCookies: boolean;
   /**
    * Benchmarks only (bench/auth-overhead.ts builds its own app with it; main.ts never does):
    * requests carrying `x-bench-no-auth: 1` act as this principal without any credential check,
@@ -115,7 +117,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       request.principal = deps.benchBypass;
       return;
     }
-    const { credential, viaCookie } = presentedCredential(request);
+    const { credential, viaCookie } = presentedCredential(request, deps.secureCookies);
     const verified = credential ? await deps.tokens.verify(credential) : undefined;
     const principal = verified?.ok ? verified.principal : undefined;
 

@@ -4,7 +4,7 @@ import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendPage } from '../../lib/crud.js';
-import { REFRESH_COOKIE, clearSessionCookies, passesCsrf, readCookies, setSessionCookies } from '../../lib/cookies.js';
+import { clearSessionCookies, passesCsrf, readCookies, sessionCookieNames, setSessionCookies } from '../../lib/cookies.js';
 import { ForbiddenError, fieldError } from '../../lib/errors.js';
 import { tenantFromHost } from '../../plugins/auth.js';
 import {
@@ -43,7 +43,8 @@ export const authModule: Module = {
         description:
           'The tenant is the one of the host name (`acme.example.com`); on a host without one, the `tenant` field, or else the ' +
           'account of the email that the password fits (if it fits several, 400 asking for `tenant`). With `set_cookie: true` the ' +
-          'session is also set as HttpOnly `__Host-` cookies and the CSRF token comes in `X-CSRF-Token`.',
+          'session is also set as HttpOnly cookies (`__Host-` and Secure over HTTPS and on localhost, unprefixed over plain HTTP ' +
+          'elsewhere) and the CSRF token comes in `X-CSRF-Token`.',
         body: LoginBody,
         response: { 200: TokenResponse, ...errorResponses },
       },
@@ -67,7 +68,7 @@ export const authModule: Module = {
       let token = req.body?.refresh_token;
       let viaCookie = false;
       if (!token) {
-        token = readCookies(req)[REFRESH_COOKIE];
+        token = readCookies(req)[sessionCookieNames(req, ctx.config.secureCookies).refresh];
         viaCookie = token !== undefined;
       }
       if (!token) throw fieldError('refresh_token', 'is required');
