@@ -11,6 +11,7 @@ import { serviceAccountsModule } from './service-accounts/routes.js';
 import { auditModule } from './audit/routes.js';
 import { eventsModule } from './events/routes.js';
 import { webhooksModule } from './webhooks/routes.js';
+import { invitationsModule } from './invitations/routes.js';
 
 /** Every feature module, in the order their routes and OpenAPI tags appear. Add new ones here. */
-export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule];
+export const modules: Module[] = [healthModule, projectsModule, findingsModule, assetsModule, clientsModule, usersModule, invitationsModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule];

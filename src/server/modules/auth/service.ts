@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
-import { AppError, ConflictError, NotFoundError, UnauthorizedError, ValidationError, fieldError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, fieldError } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
@@ -9,6 +9,7 @@ import { listRows, type ListQuery, type ListPage } from '../../lib/list.js';
 import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js';
 import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
 import { csrfToken } from '../../lib/cookies.js';
+import { createAttempts } from './attempts.js';
 import * as repo from './repo.js';
 import { matchingStep, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, otpauthUrl, qrCodeDataUrl } from './totp.js';
 
@@ -56,27 +57,14 @@ function anonymousCaller(tenantId: string, meta: RequestMeta): Caller {
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret'>) {
-  const { db, config, keys, tokens, loginThrottle: throttle, secret } = ctx;
+  const { db, keys, tokens, secret } = ctx;
   const totpKey = deriveKey(secret, 'totp-secret');
   const refreshKey = deriveKey(secret, 'refresh-token');
   const recoveryKey = deriveKey(secret, 'recovery-code');
   const hashRecovery = (userId: string, code: string) => keyedHash(recoveryKey, `${userId}:${normalizeRecoveryCode(code)}`);
   void dummyHash(); // computed ahead of the first login with an unknown email
 
-  const accountKey = (email: string) => ({ key: `acct:${email.toLowerCase()}`, limit: config.loginMaxFailures });
-  const ipKey = (ip: string | null) => ({ key: `ip:${ip ?? 'unknown'}`, limit: config.loginMaxFailuresPerIp });
-
-  /**
-   * Counts an attempt on `keys` before anything is checked (429 when one is at its limit). The
-   * attempt stays counted as a failure unless the caller releases it on success.
-   */
-  async function reserve(keys: { key: string; limit: number }[]): Promise<() => Promise<void>> {
-    const { wait, release } = await throttle.reserve(keys);
-    if (wait > 0) {
-      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many failed attempts; try again later', undefined, { 'retry-after': String(wait) });
-    }
-    return release;
-  }
+  const { accountKey, ipKey, reserve, clear: attemptsClear } = createAttempts(ctx);
 
   /** A new session with its first refresh token, then its first access token. */
   async function openSession(tenantId: string, userId: string, meta: RequestMeta, event: Parameters<typeof recordEvent>[2]): Promise<SessionGrant> {
@@ -199,7 +187,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
           throw new UnauthorizedError('Invalid two-factor authentication code');
         }
       }
-      await throttle.clear(accountKey(email).key);
+      await attemptsClear(email);
       await release();
       if (needsRehash(user.password_hash)) {
         const rehashed = await hashPassword(input.password);

@@ -9,6 +9,8 @@ import { listRows, type ListQuery } from '../../lib/list.js';
 import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
 import * as repo from './repo.js';
 import { revokeTokensOfUser } from '../api-keys/repo.js';
+import { deleteLinks } from '../invitations/repo.js';
+import { createInvitationService, type IssuedLink } from '../invitations/service.js';
 import { users } from './repo.js';
 
 export type UserService = ReturnType<typeof createUserService>;
@@ -27,20 +29,25 @@ export interface UserUpdateInput {
 }
 
 /**
- * Ends everything a deactivated user holds, in the deactivating transaction: their sessions, and
- * their API and MCP tokens (revoked for good, each audited; reactivation does not bring them back).
+ * Ends everything a deactivated user holds, in the deactivating transaction: their sessions,
+ * their API and MCP tokens (revoked for good, each audited; reactivation does not bring them back)
+ * and any invitation or password reset link.
  * Returns the ids to forget from the credential cache after the commit.
  */
 async function revokeCredentials(q: Queryable, caller: Caller, userId: string): Promise<string[]> {
   const sessions = await repo.revokeAllSessions(q, caller.tenantId, userId, 'user_deactivated');
   const revoked = await revokeTokensOfUser(q, caller.tenantId, userId);
+  await deleteLinks(q, caller.tenantId, userId);
   for (const t of revoked) {
     await recordEvent(q, caller, { type: 'token.revoked', objectType: 'api_token', objectId: t.id, data: t.json });
   }
   return [...sessions, ...revoked.map((t) => t.id)];
 }
 
-export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'tokens'>) {
+export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle'>) {
+  const { db, tokens } = ctx;
+  const links = createInvitationService(ctx);
+
   async function get(caller: Caller, id: string): Promise<string> {
     const json = await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id));
     if (!json) throw new NotFoundError('User');
@@ -51,7 +58,11 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
     list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, users, caller.tenantId, query)),
     get,
 
-    async create(caller: Caller, input: UserCreateInput): Promise<string> {
+    /**
+     * A user with a password, or without one and then with an invitation link (in the answer
+     * only, as `invitation`) where they set it. `origin`: where the link points.
+     */
+    async create(caller: Caller, input: UserCreateInput, origin: string): Promise<string> {
       const email = input.email.trim().toLowerCase();
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
       const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
@@ -62,7 +73,9 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
           });
           const id = (JSON.parse(json) as { id: string }).id;
           await recordEvent(q, caller, { type: 'user.created', objectType: 'user', objectId: id, data: json });
-          return json;
+          if (passwordHash !== null) return json;
+          const invitation: IssuedLink = await links.issueIn(q, caller, id, 'invitation', origin);
+          return JSON.stringify({ ...(JSON.parse(json) as object), invitation });
         });
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
