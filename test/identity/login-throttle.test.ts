@@ -172,3 +172,21 @@ describe('the stores reserve atomically', () => {
     }
   });
 });
+
+describe('the in-process store forgets a counter only after its own window', () => {
+  it('a login-window sweep keeps the request limiter’s hour counters, and the reverse', async () => {
+    const store = new MemoryRateLimitStore();
+    const hour = [{ name: 'hour', limit: 100, seconds: 3600 }];
+    const day = { name: 'login', seconds: 86_400 };
+    const t0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 1000;
+    expect(await store.increment('cred:x', hour, t0)).toEqual([1]);
+    expect(await store.reserve([{ key: 'acct:a', limit: 3 }], day, t0)).toBe(true);
+    // Two minutes on, a short login window sweeps: the hour counter is still in its window.
+    expect(await store.reserve([{ key: 'acct:b', limit: 3 }], { name: 'login-short', seconds: 60 }, t0 + 120_000)).toBe(true);
+    expect(await store.increment('cred:x', hour, t0 + 120_000)).toEqual([2]);
+    // Two hours on, the request limiter sweeps: the day-long login counter is still in its window.
+    expect(await store.increment('cred:y', hour, t0 + 7_200_000)).toEqual([1]);
+    for (let i = 0; i < 2; i++) expect(await store.reserve([{ key: 'acct:a', limit: 3 }], day, t0 + 7_200_000)).toBe(true);
+    expect(await store.reserve([{ key: 'acct:a', limit: 3 }], day, t0 + 7_200_000)).toBe(false);
+  });
+});

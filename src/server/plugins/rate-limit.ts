@@ -50,17 +50,18 @@ export interface RateLimitStore {
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly counters = new Map<string, { start: number; count: number }>();
+  /** `seconds`: the counter's window, so that a sweep forgets it only once that window is over. */
+  private readonly counters = new Map<string, { start: number; count: number; seconds: number }>();
   private lastSweep = 0;
 
   async increment(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]> {
-    this.sweep(nowMs, windows);
+    this.sweep(nowMs);
     return windows.map((w) => {
       const start = Math.floor(nowMs / 1000 / w.seconds) * w.seconds;
       const id = `${w.name}:${key}`;
       const c = this.counters.get(id);
       if (!c || c.start !== start) {
-        this.counters.set(id, { start, count: 1 });
+        this.counters.set(id, { start, count: 1, seconds: w.seconds });
         return 1;
       }
       return ++c.count;
@@ -69,7 +70,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   // Synchronous from the first read to the last write: atomic within the process.
   async reserve(keys: { key: string; limit: number }[], w: AttemptWindow, nowMs: number): Promise<boolean> {
-    this.sweep(nowMs, [w]);
+    this.sweep(nowMs);
     const start = Math.floor(nowMs / 1000 / w.seconds) * w.seconds;
     const current = (key: string) => {
       const c = this.counters.get(`${w.name}:${key}`);
@@ -79,7 +80,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     for (const k of keys) {
       const c = current(k.key);
       if (c) c.count++;
-      else this.counters.set(`${w.name}:${k.key}`, { start, count: 1 });
+      else this.counters.set(`${w.name}:${k.key}`, { start, count: 1, seconds: w.seconds });
     }
     return true;
   }
@@ -96,11 +97,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
     for (const w of windows) this.counters.delete(`${w.name}:${key}`);
   }
 
-  private sweep(nowMs: number, windows: AttemptWindow[]) {
+  // The request limiter and the login throttle share a store with windows of different lengths:
+  // each counter is forgotten when its own window is over, not by the caller's longest window.
+  private sweep(nowMs: number) {
     if (nowMs - this.lastSweep < 60_000) return;
     this.lastSweep = nowMs;
-    const longest = Math.max(...windows.map((w) => w.seconds));
-    for (const [id, c] of this.counters) if (c.start + longest < nowMs / 1000) this.counters.delete(id);
+    for (const [id, c] of this.counters) if (c.start + c.seconds <= nowMs / 1000) this.counters.delete(id);
   }
 }
 
