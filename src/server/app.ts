@@ -110,7 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     perHour: config.rateLimitPerHour,
     store,
   });
-  registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, benchBypass: deps.benchAuthBypass });
+  registerAuth(app, {
+    tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, secureCookies: config.secureCookies, benchBypass: deps.benchAuthBypass,
+  });
 
   const workers: Worker[] = [];
   await app.register(

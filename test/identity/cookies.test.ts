@@ -31,18 +31,39 @@ async function browserLogin() {
 }
 
 describe('browser session cookie', () => {
-  it('is __Host- prefixed, HttpOnly, SameSite=Lax, Path=/, not Secure over plain HTTP', async () => {
+  it('over plain HTTP to an IP: unprefixed, HttpOnly, SameSite=Lax, Path=/, not Secure', async () => {
     const { res, cookies, csrf } = await browserLogin();
     expect(Object.keys(res.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
-    const session = cookies['__Host-neuro_session'];
+    expect(Object.keys(cookies).sort()).toEqual(['neuro_csrf', 'neuro_refresh', 'neuro_session']);
+    const session = cookies['neuro_session'];
     expect(session.value).toBe(res.body.access_token);
     expect(session.attrs).toEqual(expect.arrayContaining(['Path=/', 'SameSite=Lax', 'HttpOnly', 'Max-Age=3600']));
     expect(session.attrs.some((a: string) => a.startsWith('Domain'))).toBe(false);
-    expect(session.attrs).not.toContain('Secure');
-    expect(cookies['__Host-neuro_refresh'].attrs).toContain('HttpOnly');
+    for (const c of Object.values(cookies)) expect(c.attrs).not.toContain('Secure');
+    expect(cookies['neuro_refresh'].attrs).toContain('HttpOnly');
     // The page must read the CSRF token: not HttpOnly.
-    expect(cookies['__Host-neuro_csrf'].attrs).not.toContain('HttpOnly');
-    expect(cookies['__Host-neuro_csrf'].value).toBe(csrf);
+    expect(cookies['neuro_csrf'].attrs).not.toContain('HttpOnly');
+    expect(cookies['neuro_csrf'].value).toBe(csrf);
+  });
+
+  it('on localhost and *.localhost (secure contexts): __Host- prefixed and Secure; on another plain-HTTP host: unprefixed', async () => {
+    const cases: [string, boolean][] = [
+      ['localhost', true], [`localhost:${server.port}`, true], [`${tenant.slug}.localhost:${server.port}`, true], ['LOCALHOST', true],
+      ['testbox.lan:8080', false], ['192.168.1.20', false], ['localhost.example.com', false],
+    ];
+    for (const [host, secure] of cases) {
+      const res = await raw(`${server.url}/auth/login`, { method: 'POST', headers: { host }, body: { email: user.email, password: user.password, set_cookie: true } });
+      expect(res.status, host).toBe(200);
+      const cookies = parseSetCookies(res.headers);
+      const prefix = secure ? '__Host-' : '';
+      expect(Object.keys(cookies).sort(), host).toEqual([`${prefix}neuro_csrf`, `${prefix}neuro_refresh`, `${prefix}neuro_session`]);
+      for (const c of Object.values(cookies)) expect(c.attrs.includes('Secure'), host).toBe(secure);
+      // Read back under the name of the same context only.
+      const jar = Object.entries(cookies).map(([k, v]) => `${k}=${v.value}`).join('; ');
+      expect((await raw(`${server.url}/user`, { headers: { host, cookie: jar } })).status, host).toBe(200);
+      const otherHost = secure ? '192.168.1.20' : 'localhost';
+      expect((await raw(`${server.url}/user`, { headers: { host: otherHost, cookie: jar } })).status, `${host} → ${otherHost}`).toBe(401);
+    }
   });
 
   it('without set_cookie, login sets no cookie', async () => {
@@ -90,8 +111,8 @@ describe('browser session cookie', () => {
     const res = await raw(`${server.url}/auth/refresh`, { method: 'POST', headers: { cookie: jar, origin: server.origin, 'x-csrf-token': csrf } });
     expect(res.status).toBe(200);
     const cookies = parseSetCookies(res.headers);
-    expect(cookies['__Host-neuro_session'].value).toBe(res.body.access_token);
-    expect(cookies['__Host-neuro_refresh'].value).toBe(res.body.refresh_token);
+    expect(cookies['neuro_session'].value).toBe(res.body.access_token);
+    expect(cookies['neuro_refresh'].value).toBe(res.body.refresh_token);
   });
 
   it('logout by cookie needs CSRF and clears the cookies', async () => {
@@ -100,11 +121,11 @@ describe('browser session cookie', () => {
     const out = await raw(`${server.url}/auth/logout`, { method: 'POST', headers: { cookie: jar, origin: server.origin, 'x-csrf-token': csrf } });
     expect(out.status).toBe(204);
     const cleared = parseSetCookies(out.headers);
-    expect(cleared['__Host-neuro_session'].attrs).toContain('Max-Age=0');
+    expect(cleared['neuro_session'].attrs).toContain('Max-Age=0');
     expect((await raw(`${server.url}/user`, { headers: { cookie: jar } })).status).toBe(401);
   });
 
-  it('is Secure when NEURO_SECURE_COOKIES says TLS ends in front of the server', async () => {
+  it('is __Host- and Secure on any host when NEURO_SECURE_COOKIES says TLS ends in front of the server', async () => {
     const secure = await startServer({ env: { NEURO_SECURE_COOKIES: 'true' } });
     try {
       const t = await secure.createTenant();
@@ -112,6 +133,9 @@ describe('browser session cookie', () => {
       const res = await raw(`${secure.url}/auth/login`, { method: 'POST', body: { email: u.email, password: u.password, set_cookie: true } });
       const cookies = parseSetCookies(res.headers);
       for (const name of ['__Host-neuro_session', '__Host-neuro_refresh', '__Host-neuro_csrf']) expect(cookies[name].attrs).toContain('Secure');
+      const jar = `__Host-neuro_session=${cookies['__Host-neuro_session'].value}`;
+      expect((await raw(`${secure.url}/user`, { headers: { cookie: jar } })).status).toBe(200);
+      expect((await raw(`${secure.url}/user`, { headers: { cookie: `neuro_session=${cookies['__Host-neuro_session'].value}` } })).status).toBe(401);
     } finally {
       await secure.close();
     }

@@ -23,7 +23,8 @@ beforeAll(async () => {
   const personal = (await session.post('/user/api-keys', { name: 'p' })).body.data.key;
   const mcp = (await session.post('/user/mcp-tokens', { name: 'm' })).body.data.key;
   const cookieLogin = await raw(`${server.url}/auth/login`, { method: 'POST', body: { email: aUser.email, password: aUser.password, set_cookie: true } });
-  const cookie = `__Host-neuro_session=${cookieLogin.body.access_token}`;
+  // Under both names: `__Host-` on the *.localhost host (a secure context), unprefixed on 127.0.0.1.
+  const cookie = `__Host-neuro_session=${cookieLogin.body.access_token}; neuro_session=${cookieLogin.body.access_token}`;
   creds['service token'] = { headers: { authorization: `Bearer ${a.token}` } };
   creds['service token as X-API-Key'] = { headers: { 'x-api-key': a.token } };
   creds['personal token'] = { headers: { authorization: `Bearer ${personal}` } };

@@ -78,21 +78,81 @@ describe('finding the tenant', () => {
     expect(mismatch.body.error.details[0].field).toBe('tenant');
   });
 
-  it('on a plain host: the only tenant with the email, or the tenant field when there are several', async () => {
+  it('on a plain host: the one account whose password matches; several matches → 400 asking for tenant', async () => {
     const a = await server.createTenant();
     const b = await server.createTenant();
     const email = `shared-${Date.now()}@example.com`;
     const ua = await server.createUser(a, { email, password: 'first tenant password 1' });
     const only = await login({ email, password: ua.password });
     expect(only.status).toBe(200);
-    await server.createUser(b, { email, password: 'second tenant password 2' });
-    const ambiguous = await login({ email, password: ua.password });
-    expect(ambiguous.status).toBe(400);
-    expect(ambiguous.body.error.details[0].field).toBe('tenant');
+    const ub = await server.createUser(b, { email, password: 'second tenant password 2' });
+    // Each password opens its own tenant's account, without the tenant field.
+    for (const [u, t] of [[ua, a], [ub, b]] as const) {
+      const res = await login({ email, password: u.password });
+      expect(res.status).toBe(200);
+      expect((await client(server.url, res.body.access_token).get('/user')).body.data.tenant.slug).toBe(t.slug);
+    }
     const chosen = await login({ email, password: 'second tenant password 2', tenant: b.slug });
     expect(chosen.status).toBe(200);
     const me = await client(server.url, chosen.body.access_token).get('/user');
     expect(me.body.data.tenant.slug).toBe(b.slug);
+    expect((await login({ email, password: ua.password, tenant: b.slug })).status).toBe(401);
+    // The same password in two tenants: only someone who knows it learns that, and must choose.
+    const c = await server.createTenant();
+    await server.createUser(c, { email, password: ua.password });
+    const ambiguous = await login({ email, password: ua.password });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error.details[0].field).toBe('tenant');
+    expect((await login({ email, password: ua.password, tenant: c.slug })).status).toBe(200);
+  });
+
+  it('a failed login tells nothing about the email: unknown, one tenant, several tenants or inactive get the same answer', async () => {
+    const email = (tag: string) => `enum-${tag}-${Date.now()}@example.com`;
+    const one = email('one');
+    await server.createUser(await server.createTenant(), { email: one });
+    const several = email('several');
+    for (let i = 0; i < 3; i++) await server.createUser(await server.createTenant(), { email: several });
+    const inactive = email('inactive');
+    const t = await server.createTenant();
+    const u = await server.createUser(t, { email: inactive });
+    expect((await client(server.url, t.token).del(`/users/${u.id}`)).status).toBe(204);
+    const mixed = email('mixed');
+    const t2 = await server.createTenant();
+    const u2 = await server.createUser(t2, { email: mixed });
+    await server.createUser(await server.createTenant(), { email: mixed });
+    expect((await client(server.url, t2.token).del(`/users/${u2.id}`)).status).toBe(204);
+    const passwordless = email('nopw');
+    await client(server.url, tenant.token).post('/users', { email: passwordless, name: 'No password', role: 'viewer' });
+    await server.createUser(await server.createTenant(), { email: passwordless });
+
+    const answers = [];
+    for (const e of [email('unknown'), one, several, inactive, mixed, passwordless]) {
+      const res = await login({ email: e, password: 'not the password of anyone' });
+      answers.push({ email: e, status: res.status, body: res.body, headers: Object.keys(res.headers).filter((h) => !['date', 'x-request-id', 'content-length', 'x-ratelimit-remaining', 'ratelimit', 'x-ratelimit-reset'].includes(h)).sort() });
+    }
+    for (const a of answers) {
+      expect(a.status, a.email).toBe(401);
+      expect(a.body, a.email).toEqual({ success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid email or password' } });
+      expect(a.headers, a.email).toEqual(answers[0]!.headers);
+    }
+    // An inactive account's right password opens nothing, and tells nothing either.
+    expect((await login({ email: inactive, password: u.password })).status).toBe(401);
+    const mixedInactive = await login({ email: mixed, password: u2.password });
+    expect(mixedInactive.status).toBe(401);
+    expect(mixedInactive.body).toEqual(answers[0]!.body);
+  });
+
+  it('records a failed login in the tenant of every account the email has', async () => {
+    const e = `audit-many-${Date.now()}@example.com`;
+    const ts = [await server.createTenant(), await server.createTenant()];
+    const us = [];
+    for (const t of ts) us.push(await server.createUser(t, { email: e }));
+    await login({ email: e, password: 'nobody knows this one' });
+    for (const [i, t] of ts.entries()) {
+      const ev = await client(server.url, t.token).get(`/audit-log?actor=${us[i]!.id}&action=auth.login_failed`);
+      expect(ev.body.data).toHaveLength(1);
+      expect(ev.body.data[0].data).toMatchObject({ reason: 'bad_password' });
+    }
   });
 });
 

@@ -31,7 +31,7 @@ describe('secrets never reach the logs', () => {
     secrets.push(key);
     await client(server.url).get('/projects', { 'x-api-key': key });
     await client(server.url, `${key.slice(0, -1)}0`).get('/projects');
-    await raw(`${server.url}/user`, { headers: { cookie: `__Host-neuro_session=${t.access_token}` } });
+    await raw(`${server.url}/user`, { headers: { cookie: `neuro_session=${t.access_token}` } });
     const setup = (await api.post('/user/2fa/setup')).body.data;
     secrets.push(setup.secret);
     await freshStep();

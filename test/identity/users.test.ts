@@ -68,7 +68,7 @@ describe('users', () => {
     expect((await admin.put(`/users/${u.id}`, { email: 'new@example.com' })).status).toBe(400);
   });
 
-  it('deactivation (DELETE or active:false) stops sessions and tokens at once; reactivation restores tokens', async () => {
+  it('deactivation (DELETE or active:false) stops sessions and tokens at once; reactivation restores neither', async () => {
     const u = await server.createUser(tenant, { role: 'tester' });
     const t = await server.login(tenant, u);
     const key = (await client(server.url, t.access_token).post('/user/api-keys', { name: 'k' })).body.data.key;
@@ -78,14 +78,53 @@ describe('users', () => {
     expect((await client(server.url, t.access_token).get('/user')).status).toBe(401);
     expect((await raw(`${server.url}/auth/refresh`, { method: 'POST', body: { refresh_token: t.refresh_token } })).status).toBe(401);
     expect((await admin.put(`/users/${u.id}`, { active: true })).status).toBe(200);
-    expect((await client(server.url, key).get('/findings')).status).toBe(200);
-    expect((await client(server.url, t.access_token).get('/user')).status).toBe(401); // sessions stay ended
-    expect((await admin.del(`/users/${u.id}`)).status).toBe(204);
+    // Deactivation revoked the tokens: reactivation does not bring them back (README).
     expect((await client(server.url, key).get('/findings')).status).toBe(401);
+    expect((await client(server.url, t.access_token).get('/user')).status).toBe(401); // sessions stay ended
+    const t2 = await server.login(tenant, u);
+    const key2 = (await client(server.url, t2.access_token).post('/user/api-keys', { name: 'k2' })).body.data.key;
+    expect((await client(server.url, key2).get('/findings')).status).toBe(200);
+    expect((await admin.del(`/users/${u.id}`)).status).toBe(204);
+    expect((await client(server.url, key2).get('/findings')).status).toBe(401);
+    expect((await admin.put(`/users/${u.id}`, { active: true })).status).toBe(200);
+    expect((await client(server.url, key2).get('/findings')).status).toBe(401);
+    await admin.put(`/users/${u.id}`, { active: false });
     expect((await admin.get(`/users/${u.id}`)).body.data.active).toBe(false);
     const ev = await admin.get(`/audit-log?object_id=${u.id}&action=user.deactivated`);
-    expect(ev.body.data).toHaveLength(2);
+    expect(ev.body.data).toHaveLength(3);
     expect((await admin.del('/users/user_missing')).status).toBe(404);
+  });
+
+  it('deactivation revokes the user’s API and MCP tokens for good, audited, and the admin list shows them revoked', async () => {
+    for (const how of ['put', 'delete'] as const) {
+      const u = await server.createUser(tenant, { role: 'tester' });
+      const s = client(server.url, (await server.login(tenant, u)).access_token);
+      const api = (await s.post('/user/api-keys', { name: 'api' })).body.data;
+      const mcp = (await s.post('/user/mcp-tokens', { name: 'mcp' })).body.data;
+      const expired = (await s.post('/user/api-keys', { name: 'short', expires_at: new Date(Date.now() + 60_000).toISOString() })).body.data;
+      const early = (await s.post('/user/api-keys', { name: 'already revoked' })).body.data;
+      expect((await s.del(`/user/api-keys/${early.id}`)).status).toBe(204);
+      // Cached on this instance before the deactivation.
+      for (const k of [api, mcp, expired]) expect((await client(server.url, k.key).get('/findings')).status).toBe(200);
+      if (how === 'put') expect((await admin.put(`/users/${u.id}`, { active: false })).status).toBe(200);
+      else expect((await admin.del(`/users/${u.id}`)).status).toBe(204);
+      for (const k of [api, mcp, expired]) expect((await client(server.url, k.key).get('/findings')).status).toBe(401);
+      const list = await admin.get(`/api-keys?user_id=${u.id}&limit=100`);
+      expect(list.body.meta.total).toBe(4);
+      for (const k of list.body.data) {
+        expect(k.status, k.name).toBe('revoked');
+        expect(k.revoked_at, k.name).not.toBeNull();
+      }
+      expect((await admin.get(`/api-keys?user_id=${u.id}&status=active`)).body.meta.total).toBe(0);
+      const revokedEvents = await admin.get(`/audit-log?action=token.revoked&limit=100`);
+      const ids = revokedEvents.body.data.map((e: any) => e.object_id);
+      for (const k of [api, mcp, expired, early]) expect(ids, k.name).toContain(k.id);
+      // Once each: the key revoked before is not revoked again.
+      expect(ids.filter((id: string) => id === early.id)).toHaveLength(1);
+      expect((await admin.put(`/users/${u.id}`, { active: true })).status).toBe(200);
+      for (const k of [api, mcp, expired]) expect((await client(server.url, k.key).get('/findings')).status).toBe(401);
+      expect((await admin.get(`/api-keys?user_id=${u.id}&status=active`)).body.meta.total).toBe(0);
+    }
   });
 
   it('an admin cannot demote or deactivate themselves', async () => {

@@ -13,6 +13,7 @@ import { eventsModule } from './events/routes.js';
 import { webhooksModule } from './webhooks/routes.js';
 import { tenantsModule } from './tenants/module.js';
 import { reportsModule } from './reports/routes.js';
+import { invitationsModule } from './invitations/routes.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -21,5 +22,5 @@ import { reportsModule } from './reports/routes.js';
  */
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
-  authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
+  invitationsModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
 ];

@@ -1,15 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
-import { SESSION_COOKIE, passesCsrf, readCookies } from '../lib/cookies.js';
+import { passesCsrf, readCookies, sessionCookieNames } from '../lib/cookies.js';
 import type { Principal, TokenService } from '../lib/principal.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
 
 /**
  * What an authenticated route without a scope needs of its caller: `any` credential, a `user`
- * (a login or a personal token), or a `session` (a login: JWT or cookie, not an API token).
+ * (a login or a personal token), a `session` (a login: JWT or cookie, not an API token), or
+ * `session-or-admin`: a login, or a personal token with `admin` in both its scopes and its owner's
+ * role — for the user's own credentials and sessions, which a narrowly scoped token must never
+ * list or revoke (PRODUCT.md, "self-service credentials").
  */
-export type PrincipalRequirement = 'any' | 'user' | 'session';
+export type PrincipalRequirement = 'any' | 'user' | 'session' | 'session-or-admin';
+
+/** True when the principal may manage its user's own tokens and sessions (`session-or-admin`). */
+export function managesOwnCredentials(principal: Principal): boolean {
+  if (!principal.userId) return false;
+  return principal.kind === 'session' || (grants(principal.scopes, 'admin') && roleAllows(principal.role, 'admin'));
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,7 +45,7 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-function presentedCredential(request: FastifyRequest): { credential?: string; viaCookie: boolean } {
+function presentedCredential(request: FastifyRequest, secureCookies: boolean): { credential?: string; viaCookie: boolean } {
   const header = request.headers.authorization;
   const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (header && !bearer) throw new UnauthorizedError();
@@ -49,7 +58,7 @@ function presentedCredential(request: FastifyRequest): { credential?: string; vi
   }
   if (bearer || key) return { credential: bearer || key, viaCookie: false };
   if (!request.headers.cookie) return { viaCookie: false };
-  const cookie = readCookies(request)[SESSION_COOKIE];
+  const cookie = readCookies(request)[sessionCookieNames(request, secureCookies).session];
   return cookie ? { credential: cookie, viaCookie: true } : { viaCookie: false };
 }
 
@@ -75,6 +84,8 @@ export interface AuthDeps {
   baseDomain: string;
   /** Key of the CSRF tokens of cookie sessions. */
   secret: string;
+  /** NEURO_SECURE_COOKIES: which session cookie name to read (lib/cookies.ts). */
+  secureCookies: boolean;
   /**
    * Benchmarks only (bench/auth-overhead.ts builds its own app with it; main.ts never does):
    * requests carrying `x-bench-no-auth: 1` act as this principal without any credential check,
@@ -112,7 +123,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       request.principal = deps.benchBypass;
       return;
     }
-    const { credential, viaCookie } = presentedCredential(request);
+    const { credential, viaCookie } = presentedCredential(request, deps.secureCookies);
     const verified = credential ? await deps.tokens.verify(credential) : undefined;
     const principal = verified?.ok ? verified.principal : undefined;
 
@@ -147,6 +158,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       }
       if (need === 'session' && principal.kind !== 'session') {
         throw new ForbiddenError('This needs a signed-in session (log in with /auth/login), not an API token', 'FORBIDDEN');
+      }
+      if (need === 'session-or-admin' && !managesOwnCredentials(principal)) {
+        throw new ForbiddenError('This needs a signed-in session or a token with the admin scope', 'FORBIDDEN');
       }
       return;
     }

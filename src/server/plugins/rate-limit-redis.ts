@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/redis.js';
-import { MemoryRateLimitStore, type RateLimitStore, type RateLimitWindow } from './rate-limit.js';
+import { MemoryRateLimitStore, type AttemptWindow, type RateLimitStore, type RateLimitWindow } from './rate-limit.js';
 
 // INCR and EXPIRE of every window in one atomic step.
 const INCREMENT = `
@@ -11,6 +11,24 @@ for i, key in ipairs(KEYS) do
   out[i] = n
 end
 return out`;
+
+// Failed attempts: count one on every key unless one is at its limit, all or none, in one atomic
+// step. KEYS: the counters; ARGV[1]: their TTL; ARGV[1 + i]: the limit of KEYS[i].
+const RESERVE = `
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then return 0 end
+end
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return 1`;
+
+// Takes one back from each counter, never below zero.
+const RELEASE = `
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 1`;
 
 /**
  * Counters in Redis, shared by every instance. When Redis does not answer, the server keeps
@@ -28,7 +46,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     private readonly log: Logger,
   ) {}
 
-  private keys(key: string, windows: RateLimitWindow[], nowMs: number): string[] {
+  private keys(key: string, windows: AttemptWindow[], nowMs: number): string[] {
     return windows.map((w) => `${this.prefix}rl:${w.name}:${key}:${Math.floor(nowMs / 1000 / w.seconds)}`);
   }
 
@@ -58,18 +76,30 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
   }
 
-  async peek(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]> {
+  async reserve(keys: { key: string; limit: number }[], w: AttemptWindow, nowMs: number): Promise<boolean> {
     try {
-      const out = await this.redis.mget(...this.keys(key, windows, nowMs));
+      const names = keys.map((k) => this.keys(k.key, [w], nowMs)[0]!);
+      const out = await this.redis.eval(RESERVE, names.length, ...names, String(w.seconds + 1), ...keys.map((k) => String(k.limit)));
       this.up();
-      return out.map((v) => Number(v ?? 0));
+      return Number(out) === 1;
     } catch (err) {
       this.down(err);
-      return this.fallback.peek(key, windows, nowMs);
+      return this.fallback.reserve(keys, w, nowMs);
     }
   }
 
-  async reset(key: string, windows: RateLimitWindow[], nowMs: number): Promise<void> {
+  async release(keys: string[], w: AttemptWindow, nowMs: number): Promise<void> {
+    try {
+      const names = keys.map((k) => this.keys(k, [w], nowMs)[0]!);
+      await this.redis.eval(RELEASE, names.length, ...names);
+      this.up();
+    } catch (err) {
+      this.down(err);
+    }
+    await this.fallback.release(keys, w, nowMs);
+  }
+
+  async reset(key: string, windows: AttemptWindow[], nowMs: number): Promise<void> {
     try {
       await this.redis.del(...this.keys(key, windows, nowMs));
     } catch (err) {

@@ -28,49 +28,81 @@ export interface RateLimitResult {
   policy: string;
 }
 
+/** A counter of attempts per key in one fixed window (failed logins). */
+export interface AttemptWindow {
+  name: string;
+  seconds: number;
+}
+
 export interface RateLimitStore {
   /** Adds one hit to each window and returns the counts after it. */
   increment(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]>;
-  /** The counts of each window without adding a hit. */
-  peek(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]>;
+  /**
+   * Counts one attempt on every key, unless one of them has reached its limit already: all or
+   * none, in one atomic step (never a read then a write), so concurrent attempts cannot all pass
+   * a check made before any of them was counted. True when the attempt was counted.
+   */
+  reserve(keys: { key: string; limit: number }[], window: AttemptWindow, nowMs: number): Promise<boolean>;
+  /** Takes one attempt back from each key (never below zero): the attempt succeeded. */
+  release(keys: string[], window: AttemptWindow, nowMs: number): Promise<void>;
   /** Sets the windows' counts back to zero (a successful login clears its failures). */
-  reset(key: string, windows: RateLimitWindow[], nowMs: number): Promise<void>;
+  reset(key: string, windows: AttemptWindow[], nowMs: number): Promise<void>;
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly counters = new Map<string, { start: number; count: number }>();
+  /** `seconds`: the counter's window, so that a sweep forgets it only once that window is over. */
+  private readonly counters = new Map<string, { start: number; count: number; seconds: number }>();
   private lastSweep = 0;
 
   async increment(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]> {
-    this.sweep(nowMs, windows);
+    this.sweep(nowMs);
     return windows.map((w) => {
       const start = Math.floor(nowMs / 1000 / w.seconds) * w.seconds;
       const id = `${w.name}:${key}`;
       const c = this.counters.get(id);
       if (!c || c.start !== start) {
-        this.counters.set(id, { start, count: 1 });
+        this.counters.set(id, { start, count: 1, seconds: w.seconds });
         return 1;
       }
       return ++c.count;
     });
   }
 
-  async peek(key: string, windows: RateLimitWindow[], nowMs: number): Promise<number[]> {
-    return windows.map((w) => {
+  // Synchronous from the first read to the last write: atomic within the process.
+  async reserve(keys: { key: string; limit: number }[], w: AttemptWindow, nowMs: number): Promise<boolean> {
+    this.sweep(nowMs);
+    const start = Math.floor(nowMs / 1000 / w.seconds) * w.seconds;
+    const current = (key: string) => {
       const c = this.counters.get(`${w.name}:${key}`);
-      return c && c.start === Math.floor(nowMs / 1000 / w.seconds) * w.seconds ? c.count : 0;
-    });
+      return c && c.start === start ? c : undefined;
+    };
+    if (keys.some((k) => (current(k.key)?.count ?? 0) >= k.limit)) return false;
+    for (const k of keys) {
+      const c = current(k.key);
+      if (c) c.count++;
+      else this.counters.set(`${w.name}:${k.key}`, { start, count: 1, seconds: w.seconds });
+    }
+    return true;
   }
 
-  async reset(key: string, windows: RateLimitWindow[], _nowMs?: number): Promise<void> {
+  async release(keys: string[], w: AttemptWindow, nowMs: number): Promise<void> {
+    const start = Math.floor(nowMs / 1000 / w.seconds) * w.seconds;
+    for (const key of keys) {
+      const c = this.counters.get(`${w.name}:${key}`);
+      if (c && c.start === start && c.count > 0) c.count--;
+    }
+  }
+
+  async reset(key: string, windows: AttemptWindow[], _nowMs?: number): Promise<void> {
     for (const w of windows) this.counters.delete(`${w.name}:${key}`);
   }
 
-  private sweep(nowMs: number, windows: RateLimitWindow[]) {
+  // The request limiter and the login throttle share a store with windows of different lengths:
+  // each counter is forgotten when its own window is over, not by the caller's longest window.
+  private sweep(nowMs: number) {
     if (nowMs - this.lastSweep < 60_000) return;
     this.lastSweep = nowMs;
-    const longest = Math.max(...windows.map((w) => w.seconds));
-    for (const [id, c] of this.counters) if (c.start + longest < nowMs / 1000) this.counters.delete(id);
+    for (const [id, c] of this.counters) if (c.start + c.seconds <= nowMs / 1000) this.counters.delete(id);
   }
 }
 
@@ -115,29 +147,36 @@ export function createRateLimiter(opts: { perMinute: number; perHour: number; st
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
 /**
- * Failed logins per key (an account, an IP) in a fixed window: `check` before the attempt answers
- * how long to wait when the key is over its limit, `fail` counts a failure, `clear` forgets them.
+ * Failed attempts (logins, password and code confirmations) per key — an account, an IP — in a
+ * fixed window. An attempt is counted before it is checked: `reserve` counts it on every key, or
+ * answers how long to wait when one key is at its limit; a successful attempt then releases its
+ * reservation, and a failed one stays counted. Counting first is what keeps a concurrent burst
+ * within the limit.
  */
 export function createFailureThrottle(opts: { store: RateLimitStore; windowSeconds: number }) {
-  const windowOf = (limit: number): RateLimitWindow[] => [{ name: 'login', limit, seconds: opts.windowSeconds }];
+  const window: AttemptWindow = { name: 'login', seconds: opts.windowSeconds };
   const retryAfter = (nowMs: number) => {
     const nowS = nowMs / 1000;
     return Math.max(1, Math.ceil(Math.floor(nowS / opts.windowSeconds) * opts.windowSeconds + opts.windowSeconds - nowS));
   };
   return {
-    /** Seconds to wait, or 0 when another attempt is allowed. */
-    async check(keys: { key: string; limit: number }[], nowMs = Date.now()): Promise<number> {
-      for (const k of keys) {
-        const [count] = await opts.store.peek(`fail:${k.key}`, windowOf(k.limit), nowMs);
-        if (count! >= k.limit) return retryAfter(nowMs);
-      }
-      return 0;
-    },
-    async fail(keys: { key: string; limit: number }[], nowMs = Date.now()): Promise<void> {
-      for (const k of keys) await opts.store.increment(`fail:${k.key}`, windowOf(k.limit), nowMs);
+    /** `wait` 0 and `release` when the attempt may go ahead; else the seconds to wait. */
+    async reserve(keys: { key: string; limit: number }[], nowMs = Date.now()): Promise<{ wait: number; release: () => Promise<void> }> {
+      const counted = keys.map((k) => ({ key: `fail:${k.key}`, limit: k.limit }));
+      if (!(await opts.store.reserve(counted, window, nowMs))) return { wait: retryAfter(nowMs), release: async () => undefined };
+      let released = false;
+      return {
+        wait: 0,
+        // Into the window the attempt was counted in, and once only.
+        release: async () => {
+          if (released) return;
+          released = true;
+          await opts.store.release(counted.map((k) => k.key), window, nowMs);
+        },
+      };
     },
     async clear(key: string, nowMs = Date.now()): Promise<void> {
-      await opts.store.reset(`fail:${key}`, windowOf(1), nowMs);
+      await opts.store.reset(`fail:${key}`, [window], nowMs);
     },
   };
 }

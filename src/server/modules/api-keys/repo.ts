@@ -66,6 +66,20 @@ export async function revokeToken(q: Queryable, tenantId: string, id: string, gr
   return rows[0]?.j;
 }
 
+/**
+ * Revokes every token of a user that still works or would until a rotation's grace ends (a
+ * deactivation); returns each one's id and new JSON, for the audit log and the credential cache.
+ */
+export async function revokeTokensOfUser(q: Queryable, tenantId: string, userId: string): Promise<{ id: string; json: string }[]> {
+  const { rows } = await q.query<{ id: string; j: string }>(
+    `UPDATE api_tokens t SET revoked_at = now()
+      WHERE t.tenant_id = $1 AND t.user_id = $2 AND (t.revoked_at IS NULL OR t.revoked_at > now())
+     RETURNING t.id, (${apiTokens.json})::text AS j`,
+    [tenantId, userId],
+  );
+  return rows.map((r) => ({ id: r.id, json: r.j }));
+}
+
 export async function serviceAccountRole(q: Queryable, tenantId: string, id: string): Promise<{ role: string; active: boolean } | undefined> {
   const { rows } = await q.query<{ role: string; active: boolean }>(
     'SELECT role, active FROM service_accounts WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL',

@@ -31,15 +31,15 @@ export const apiKeysModule: Module = {
     }, async (req, reply) => reply.code(201).headers(noStore).send(wrap(await service.createOwn(callerOf(req), req.body))));
 
     app.get('/user/api-keys', {
-      schema: { operationId: 'listOwnApiKeys', tags, summary: 'Your API keys (masked, with last use)', querystring: OwnKeyListQuery, response: { 200: ListEnvelope(ApiKey), ...errorResponses } },
-      config: { principal: 'user' },
+      schema: { operationId: 'listOwnApiKeys', tags, summary: 'Your API keys (masked, with last use; needs a signed-in session or an admin-scoped token)', querystring: OwnKeyListQuery, response: { 200: ListEnvelope(ApiKey), ...errorResponses } },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => sendPage(reply, await service.listOwn(callerOf(req), req.query)));
 
     app.delete('/user/api-keys/:id', {
-      schema: { operationId: 'revokeOwnApiKey', tags, summary: 'Revoke one of your API keys at once', params: IdParams, response: none },
-      config: { principal: 'user' },
+      schema: { operationId: 'revokeOwnApiKey', tags, summary: 'Revoke one of your API keys at once (needs a signed-in session or an admin-scoped token)', params: IdParams, response: none },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => {
-      await service.revokeOwn(callerOf(req), req.params.id);
+      await service.revokeOwn(callerOf(req), req.params.id, 'api');
       return reply.code(204).send(null);
     });
 
@@ -51,12 +51,12 @@ export const apiKeysModule: Module = {
       config: { principal: 'user' },
       preValidation: emptyBody,
     }, async (req, reply) =>
-      reply.code(201).headers(noStore).send(wrap(await service.rotateOwn(callerOf(req), req.params.id, req.body?.grace_period_seconds ?? 0))));
+      reply.code(201).headers(noStore).send(wrap(await service.rotateOwn(callerOf(req), req.params.id, req.body?.grace_period_seconds ?? 0, 'api'))));
 
     // MCP tokens (PRODUCT.md): the same model and scopes, for AI assistants' MCP clients.
     app.get('/user/mcp-tokens', {
       schema: { operationId: 'listMcpTokens', tags, summary: 'Your MCP tokens (masked)', querystring: OwnKeyListQuery, response: { 200: ListEnvelope(ApiKey), ...errorResponses } },
-      config: { principal: 'user' },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => sendPage(reply, await service.listOwnMcp(callerOf(req), req.query)));
 
     app.post('/user/mcp-tokens', {
@@ -66,11 +66,21 @@ export const apiKeysModule: Module = {
 
     app.delete('/user/mcp-tokens/:id', {
       schema: { operationId: 'revokeMcpToken', tags, summary: 'Revoke one of your MCP tokens', params: IdParams, response: none },
-      config: { principal: 'user' },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => {
-      await service.revokeOwn(callerOf(req), req.params.id);
+      await service.revokeOwn(callerOf(req), req.params.id, 'mcp');
       return reply.code(204).send(null);
     });
+
+    app.post('/user/mcp-tokens/:id/rotate', {
+      schema: {
+        operationId: 'rotateMcpToken', tags, summary: 'New secret for one of your MCP tokens, same settings; the old one is revoked (after an optional grace period)',
+        params: IdParams, body: RotateBody, response: created,
+      },
+      config: { principal: 'user' },
+      preValidation: emptyBody,
+    }, async (req, reply) =>
+      reply.code(201).headers(noStore).send(wrap(await service.rotateOwn(callerOf(req), req.params.id, req.body?.grace_period_seconds ?? 0, 'mcp'))));
 
     // Admin: every token of the tenant; service tokens are minted here.
     app.post('/api-keys', {

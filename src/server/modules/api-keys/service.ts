@@ -1,10 +1,11 @@
 import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
-import { AppError, ForbiddenError, NotFoundError, ValidationError, fieldError } from '../../lib/errors.js';
+import { AppError, ForbiddenError, ValidationError, fieldError, found } from '../../lib/errors.js';
 import { getRow } from '../../lib/crud.js';
 import { recordEvent } from '../../lib/events.js';
 import { listRows, type ListPage, type ListQuery } from '../../lib/list.js';
 import { ROLE_SCOPES, ROLES, isScope, type Role } from '../../lib/scopes.js';
+import { managesOwnCredentials } from '../../plugins/auth.js';
 import * as repo from './repo.js';
 import { apiTokens } from './repo.js';
 import type { EXPIRES_IN } from './schemas.js';
@@ -101,16 +102,17 @@ export function createApiKeyService({ db, tokens }: Pick<AppContext, 'db' | 'tok
     });
   }
 
-  async function revoke(caller: Caller, id: string, own: boolean): Promise<void> {
+  /** `own`: only a token of the caller's user, and only of that purpose (the route's kind). */
+  async function revoke(caller: Caller, id: string, own?: { purpose: 'api' | 'mcp' }): Promise<void> {
     const done = await db.tenantTx(caller.tenantId, async (q) => {
       const t = await repo.tokenState(q, caller.tenantId, id);
-      if (!t || (own && t.user_id !== caller.principal!.userId)) return false;
+      if (!t || (own && (t.user_id !== caller.principal!.userId || t.purpose !== own.purpose))) return false;
       if (t.revoked) return true;
       const json = await repo.revokeToken(q, caller.tenantId, id);
       if (json) await recordEvent(q, caller, { type: 'token.revoked', objectType: 'api_token', objectId: id, data: json });
       return true;
     });
-    if (!done) throw new NotFoundError('API key');
+    found(done || undefined, 'API key');
     tokens.forget([id]);
   }
 
@@ -127,20 +129,21 @@ export function createApiKeyService({ db, tokens }: Pick<AppContext, 'db' | 'tok
     },
     listOwn: ownList('api'),
     listOwnMcp: ownList('mcp'),
-    revokeOwn: (caller: Caller, id: string) => revoke(caller, id, true),
+    revokeOwn: (caller: Caller, id: string, purpose: 'api' | 'mcp') => revoke(caller, id, { purpose }),
 
     /**
      * A new secret with the same name, scopes, expiry and purpose; the old one is revoked now or
-     * at the end of the grace period. An API token may rotate only itself.
+     * at the end of the grace period. Any token may rotate itself; other keys need a signed-in
+     * session or an admin-scoped token. Only tokens of the route's purpose.
      */
-    async rotateOwn(caller: Caller, id: string, graceSeconds = 0): Promise<Minted> {
+    async rotateOwn(caller: Caller, id: string, graceSeconds: number, purpose: 'api' | 'mcp'): Promise<Minted> {
       const p = caller.principal!;
-      if (p.kind !== 'session' && p.credentialId !== id) {
-        throw new ForbiddenError('An API token can rotate only itself; sign in to rotate other keys');
+      if (p.credentialId !== id && !managesOwnCredentials(p)) {
+        throw new ForbiddenError('An API token can rotate only itself; sign in (or use an admin-scoped token) to rotate other keys');
       }
       const result = await db.tenantTx(caller.tenantId, async (q) => {
         const t = await repo.tokenState(q, caller.tenantId, id);
-        if (!t || t.user_id !== p.userId) return undefined;
+        if (!t || t.user_id !== p.userId || t.purpose !== purpose) return undefined;
         if (t.revoked) throw new AppError(409, 'CONFLICT', 'This key is revoked; create a new one');
         const created = await tokens.createToken(
           caller.tenantId,
@@ -158,9 +161,8 @@ export function createApiKeyService({ db, tokens }: Pick<AppContext, 'db' | 'tok
         });
         return { ...(JSON.parse(json) as Minted), key: created.token, previous_key_revoked_at: (JSON.parse(old) as Minted).revoked_at };
       });
-      if (!result) throw new NotFoundError('API key');
       tokens.forget([id]);
-      return result;
+      return found(result, 'API key');
     },
 
     /** Admin: a token for a service account (with no more than its role allows). */
@@ -173,11 +175,9 @@ export function createApiKeyService({ db, tokens }: Pick<AppContext, 'db' | 'tok
     listAll: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, apiTokens, caller.tenantId, query)),
 
     async getAny(caller: Caller, id: string): Promise<string> {
-      const json = await db.tenant(caller.tenantId, (q) => getRow(q, apiTokens, caller.tenantId, id));
-      if (!json) throw new NotFoundError('API key');
-      return json;
+      return found(await db.tenant(caller.tenantId, (q) => getRow(q, apiTokens, caller.tenantId, id)), 'API key');
     },
 
-    revokeAny: (caller: Caller, id: string) => revoke(caller, id, false),
+    revokeAny: (caller: Caller, id: string) => revoke(caller, id),
   };
 }

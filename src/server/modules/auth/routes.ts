@@ -4,7 +4,7 @@ import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendPage } from '../../lib/reply.js';
-import { REFRESH_COOKIE, clearSessionCookies, passesCsrf, readCookies, setSessionCookies } from '../../lib/cookies.js';
+import { clearSessionCookies, passesCsrf, readCookies, sessionCookieNames, setSessionCookies } from '../../lib/cookies.js';
 import { ForbiddenError, fieldError } from '../../lib/errors.js';
 import { tenantFromHost } from '../../plugins/auth.js';
 import {
@@ -43,8 +43,9 @@ export const authModule: Module = {
         summary: 'Log in with email and password (and a TOTP or recovery code when 2FA is on)',
         description:
           'The tenant is the one of the host name (`acme.example.com`); on a host without one, the `tenant` field, or else the ' +
-          'only tenant where the email has an account (several → 400 asking for `tenant`). With `set_cookie: true` the ' +
-          'session is also set as HttpOnly `__Host-` cookies and the CSRF token comes in `X-CSRF-Token`.',
+          'account of the email that the password fits (if it fits several, 400 asking for `tenant`). With `set_cookie: true` the ' +
+          'session is also set as HttpOnly cookies (`__Host-` and Secure over HTTPS and on localhost, unprefixed over plain HTTP ' +
+          'elsewhere) and the CSRF token comes in `X-CSRF-Token`.',
         body: LoginBody,
         response: { 200: TokenResponse, ...errorResponses },
       },
@@ -68,7 +69,7 @@ export const authModule: Module = {
       let token = req.body?.refresh_token;
       let viaCookie = false;
       if (!token) {
-        token = readCookies(req)[REFRESH_COOKIE];
+        token = readCookies(req)[sessionCookieNames(req, ctx.config.secureCookies).refresh];
         viaCookie = token !== undefined;
       }
       if (!token) throw fieldError('refresh_token', 'is required');
@@ -96,13 +97,13 @@ export const authModule: Module = {
     }, async () => ctx.keys.jwks());
 
     app.get('/user/sessions', {
-      schema: { operationId: 'listSessions', tags, summary: 'Your active sessions', querystring: SessionListQuery, response: { 200: ListEnvelope(Session), ...errorResponses } },
-      config: { principal: 'user' },
+      schema: { operationId: 'listSessions', tags, summary: 'Your active sessions (needs a signed-in session or an admin-scoped token)', querystring: SessionListQuery, response: { 200: ListEnvelope(Session), ...errorResponses } },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => sendPage(reply, await service.listSessions(callerOf(req), req.query)));
 
     app.delete('/user/sessions/:id', {
       schema: { operationId: 'revokeSession', tags, summary: 'End one of your sessions', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-      config: { principal: 'user' },
+      config: { principal: 'session-or-admin' },
     }, async (req, reply) => {
       await service.revokeSession(callerOf(req), req.params.id);
       return reply.code(204).send(null);

@@ -9,7 +9,7 @@ export const LoginBody = Type.Object(
     password: Type.String({ minLength: 1, maxLength: 1024 }),
     totp_code: Type.Optional(Code),
     recovery_code: Type.Optional(Code),
-    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Tenant slug, when the host name has none and the email is in several tenants' })),
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Tenant slug, when the host name has none and the email and password fit accounts in several tenants' })),
     set_cookie: Type.Optional(Type.Boolean({ description: 'Also start a browser session: HttpOnly cookies and a CSRF token' })),
   },
   { additionalProperties: false },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
-import { AppError, ConflictError, NotFoundError, UnauthorizedError, ValidationError, fieldError } from '../../lib/errors.js';
+import { ConflictError, UnauthorizedError, ValidationError, fieldError, found } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
@@ -9,6 +9,7 @@ import { listRows, type ListQuery, type ListPage } from '../../lib/list.js';
 import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js';
 import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
 import { csrfToken } from '../../lib/cookies.js';
+import { createAttempts } from './attempts.js';
 import * as repo from './repo.js';
 import { matchingStep, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, otpauthUrl, qrCodeDataUrl } from './totp.js';
 
@@ -56,22 +57,14 @@ function anonymousCaller(tenantId: string, meta: RequestMeta): Caller {
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret'>) {
-  const { db, config, keys, tokens, loginThrottle: throttle, secret } = ctx;
+  const { db, keys, tokens, secret } = ctx;
   const totpKey = deriveKey(secret, 'totp-secret');
   const refreshKey = deriveKey(secret, 'refresh-token');
   const recoveryKey = deriveKey(secret, 'recovery-code');
   const hashRecovery = (userId: string, code: string) => keyedHash(recoveryKey, `${userId}:${normalizeRecoveryCode(code)}`);
   void dummyHash(); // computed ahead of the first login with an unknown email
 
-  const accountKey = (email: string) => ({ key: `acct:${email.toLowerCase()}`, limit: config.loginMaxFailures });
-  const ipKey = (ip: string | null) => ({ key: `ip:${ip ?? 'unknown'}`, limit: config.loginMaxFailuresPerIp });
-
-  async function throttled(keys: { key: string; limit: number }[]) {
-    const wait = await throttle.check(keys);
-    if (wait > 0) {
-      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many failed attempts; try again later', undefined, { 'retry-after': String(wait) });
-    }
-  }
+  const { accountKey, ipKey, reserve, clear: attemptsClear } = createAttempts(ctx);
 
   /** A new session with its first refresh token, then its first access token. */
   async function openSession(tenantId: string, userId: string, meta: RequestMeta, event: Parameters<typeof recordEvent>[2]): Promise<SessionGrant> {
@@ -126,17 +119,18 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
   async function self(caller: Caller): Promise<repo.UserSecrets> {
     const userId = caller.principal?.userId;
     const user = userId ? await db.tenant(caller.tenantId, (q) => repo.userSecrets(q, caller.tenantId, userId)) : undefined;
-    if (!user) throw new NotFoundError('User');
-    return user;
+    return found(user, 'User');
   }
 
-  /** Checks the caller's own password, counting failures like logins. */
+  /** The caller's own password, counted like a login attempt (reserve first; released when right). */
   async function confirmPassword(caller: Caller, user: repo.UserSecrets, password: string, field: string) {
-    await throttled([accountKey(user.email)]);
-    if (!user.password_hash || !(await verifyPassword(user.password_hash, password))) {
-      await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
-      throw fieldError(field, 'is not correct');
-    }
+    const release = await reserve([accountKey(user.email), ipKey(caller.ip)]);
+    if (!(await passwordMatches(user, password))) throw fieldError(field, 'is not correct');
+    await release();
+  }
+
+  async function passwordMatches(user: repo.UserSecrets, password: string): Promise<boolean> {
+    return Boolean(user.password_hash) && (await verifyPassword(user.password_hash!, password));
   }
 
   return {
@@ -151,34 +145,49 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       }
       const slug = hostTenant ?? input.tenant ?? null;
       const limits = [accountKey(email), ipKey(meta.ip)];
-      await throttled(limits);
+      const release = await reserve(limits);
 
       const candidates = await db.system((q) => repo.loginCandidates(q, email, slug));
-      if (candidates.length > 1) {
-        throw fieldError('tenant', 'this email has an account in several tenants: send the tenant (its slug) or use its host name');
+      // The password is checked against every account the email has (at most 10, the lookup's
+      // limit; argon2 runs them side by side on its thread pool), and against a dummy hash when it
+      // has none or the account no password: the same answer after the same work whether the
+      // email is unknown, inactive, or in one tenant or several. Only someone who knows the
+      // password of more than one of them learns that there are several.
+      const dummy = await dummyHash();
+      const checked = await Promise.all(
+        (candidates.length ? candidates : [undefined]).map((c) => verifyPassword(c?.password_hash ?? dummy, input.password)),
+      );
+      const matches = candidates.filter((c, i): c is repo.LoginCandidate & { password_hash: string } => Boolean(checked[i] && c.password_hash && c.active));
+      if (matches.length > 1) {
+        await release();
+        throw fieldError('tenant', 'this email and password fit accounts in several tenants: send the tenant (its slug) or use its host name');
       }
-      const user = candidates[0];
-      // The same argon2 work whether or not the account exists.
-      const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
-      if (!user || !user.password_hash || !user.active || !ok) {
-        await throttle.fail(limits);
-        const tenantId = user?.tenant_id ?? (slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined);
-        await recordFailure(tenantId, user?.user_id, meta, { email, reason: !user ? 'unknown_email' : !user.active ? 'inactive' : 'bad_password' });
+      const user = matches[0];
+      if (!user) {
+        if (candidates.length === 0) {
+          const tenantId = slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined;
+          await recordFailure(tenantId, undefined, meta, { email, reason: 'unknown_email' });
+        }
+        for (const c of candidates) {
+          await recordFailure(c.tenant_id, c.user_id, meta, { email, reason: !c.active ? 'inactive' : !c.password_hash ? 'no_password' : 'bad_password' });
+        }
         throw invalidLogin();
       }
       const tenantId = user.tenant_id;
       if (user.totp_enabled) {
         if (!input.totp_code && !input.recovery_code) {
+          // The password was right: not a failure (the code is counted when it comes).
+          await release();
           throw new UnauthorizedError('Two-factor authentication code required', 'TOTP_REQUIRED');
         }
         const secrets = await db.tenant(tenantId, (q) => repo.userSecrets(q, tenantId, user.user_id));
         if (!secrets || !(await checkSecondFactor(tenantId, secrets, input))) {
-          await throttle.fail(limits);
           await recordFailure(tenantId, user.user_id, meta, { email, reason: input.totp_code ? 'bad_totp_code' : 'bad_recovery_code' });
           throw new UnauthorizedError('Invalid two-factor authentication code');
         }
       }
-      await throttle.clear(accountKey(email).key);
+      await attemptsClear(email);
+      await release();
       if (needsRehash(user.password_hash)) {
         const rehashed = await hashPassword(input.password);
         await db.tenant(tenantId, (q) => repo.setPassword(q, tenantId, user.user_id, rehashed));
@@ -263,8 +272,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
         if (ids.length) await recordEvent(q, caller, { type: 'session.revoked', objectType: 'session', objectId: sessionId });
         return ids;
       });
-      if (revoked.length === 0) throw new NotFoundError('Session');
-      tokens.forget(revoked);
+      tokens.forget(found(revoked.length > 0 ? revoked : undefined, 'Session'));
     },
 
     async changePassword(caller: Caller, input: { current_password: string; new_password: string }): Promise<void> {
@@ -311,14 +319,16 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
     async disableTotp(caller: Caller, input: { password: string; totp_code?: string; recovery_code?: string }) {
       const user = await self(caller);
       if (!user.totp_enabled) throw new ConflictError('Two-factor authentication is not on');
-      await confirmPassword(caller, user, input.password, 'password');
       if (!input.totp_code && !input.recovery_code) {
         throw new ValidationError([{ field: 'totp_code', message: 'is required (or recovery_code)' }]);
       }
+      // The password and the code are one attempt: counted first, released only when both are right.
+      const release = await reserve([accountKey(user.email), ipKey(caller.ip)]);
+      if (!(await passwordMatches(user, input.password))) throw fieldError('password', 'is not correct');
       if (!(await checkSecondFactor(caller.tenantId, user, input))) {
-        await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
         throw fieldError(input.totp_code ? 'totp_code' : 'recovery_code', 'is not valid');
       }
+      await release();
       await db.tenantTx(caller.tenantId, async (q) => {
         await repo.disableTotp(q, caller.tenantId, user.id);
         await recordEvent(q, caller, { type: 'user.2fa_disabled', objectType: 'user', objectId: user.id });

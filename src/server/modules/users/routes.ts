@@ -3,7 +3,8 @@ import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/reply.js';
-import { Me, User, UserCreate, UserListQuery, UserUpdate } from './schemas.js';
+import { Me, User, UserCreate, UserCreated, UserListQuery, UserUpdate } from './schemas.js';
+import { originOf } from '../invitations/routes.js';
 import { createUserService } from './service.js';
 
 export const usersModule: Module = {
@@ -30,9 +31,12 @@ export const usersModule: Module = {
     }, async (req, reply) => sendData(reply, await service.get(callerOf(req), req.params.id)));
 
     app.post('/users', {
-      schema: { operationId: 'createUser', tags, summary: 'Create a user', body: UserCreate, response: { 201: Envelope(User), ...errorResponses } },
+      schema: {
+        operationId: 'createUser', tags, body: UserCreate, response: { 201: Envelope(UserCreated), ...errorResponses },
+        summary: 'Create a user, with a password or without one: then the answer carries a one-time invitation link (7 days) where they set it',
+      },
       config: { scope: 'users:write' },
-    }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
+    }, async (req, reply) => sendData(reply.headers({ 'cache-control': 'no-store' }), await service.create(callerOf(req), req.body, originOf(req)), 201));
 
     app.put('/users/:id', {
       schema: {

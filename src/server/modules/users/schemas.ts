@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
 import { ROLES } from '../../lib/scopes.js';
+import { PasswordLink } from '../invitations/schemas.js';
 
 export const User = Type.Object({
   id: Type.String({ examples: ['user_01jd3k8m2q0000000000000000'] }),
@@ -26,10 +27,16 @@ export const UserCreate = Type.Object(
     email: Type.String({ format: 'email', maxLength: 320 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     role: StringEnum(ROLES),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'At least 12 characters, not the email, not a common password' })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'At least 12 characters, not the email, not a common password. Without it the answer carries an invitation link.' })),
   },
   { additionalProperties: false },
 );
+
+/** Created without a password: the invitation link, shown this once. */
+export const UserCreated = Type.Object({
+  ...User.properties,
+  invitation: Type.Optional(PasswordLink),
+});
 
 export const UserUpdate = Type.Object(
   {

@@ -1,12 +1,16 @@
 import type { AppContext } from '../../types.js';
+import type { Queryable } from '../../../db/driver.js';
 import type { Caller } from '../../lib/caller.js';
-import { ConflictError, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, found } from '../../lib/errors.js';
 import { getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
 import * as repo from './repo.js';
+import { revokeTokensOfUser } from '../api-keys/repo.js';
+import { deleteLinks } from '../invitations/repo.js';
+import { createInvitationService, type IssuedLink } from '../invitations/service.js';
 import { users } from './repo.js';
 
 export type UserService = ReturnType<typeof createUserService>;
@@ -24,18 +28,39 @@ export interface UserUpdateInput {
   active?: boolean;
 }
 
-export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'tokens'>) {
+/**
+ * Ends everything a deactivated user holds, in the deactivating transaction: their sessions,
+ * their API and MCP tokens (revoked for good, each audited; reactivation does not bring them back)
+ * and any invitation or password reset link.
+ * Returns the ids to forget from the credential cache after the commit.
+ */
+async function revokeCredentials(q: Queryable, caller: Caller, userId: string): Promise<string[]> {
+  const sessions = await repo.revokeAllSessions(q, caller.tenantId, userId, 'user_deactivated');
+  const revoked = await revokeTokensOfUser(q, caller.tenantId, userId);
+  await deleteLinks(q, caller.tenantId, userId);
+  for (const t of revoked) {
+    await recordEvent(q, caller, { type: 'token.revoked', objectType: 'api_token', objectId: t.id, data: t.json });
+  }
+  return [...sessions, ...revoked.map((t) => t.id)];
+}
+
+export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle'>) {
+  const { db, tokens } = ctx;
+  const links = createInvitationService(ctx);
+
   async function get(caller: Caller, id: string): Promise<string> {
-    const json = await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id));
-    if (!json) throw new NotFoundError('User');
-    return json;
+    return found(await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id)), 'User');
   }
 
   return {
     list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, users, caller.tenantId, query)),
     get,
 
-    async create(caller: Caller, input: UserCreateInput): Promise<string> {
+    /**
+     * A user with a password, or without one and then with an invitation link (in the answer
+     * only, as `invitation`) where they set it. `origin`: where the link points.
+     */
+    async create(caller: Caller, input: UserCreateInput, origin: string): Promise<string> {
       const email = input.email.trim().toLowerCase();
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
       const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
@@ -46,7 +71,9 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
           });
           const id = (JSON.parse(json) as { id: string }).id;
           await recordEvent(q, caller, { type: 'user.created', objectType: 'user', objectId: id, data: json });
-          return json;
+          if (passwordHash !== null) return json;
+          const invitation: IssuedLink = await links.issueIn(q, caller, id, 'invitation', origin);
+          return JSON.stringify({ ...(JSON.parse(json) as object), invitation });
         });
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
@@ -80,17 +107,17 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
         if (changes.role) await recordEvent(q, caller, { type: 'user.role_changed', changes: { role: changes.role }, ...ev });
         let revoked: string[] = [];
         if (changes.active && input.active === false) {
-          revoked = await repo.revokeAllSessions(q, caller.tenantId, id, 'user_deactivated');
+          revoked = await revokeCredentials(q, caller, id);
           await recordEvent(q, caller, { type: 'user.deactivated', ...ev });
         } else if (changes.active) {
           await recordEvent(q, caller, { type: 'user.reactivated', ...ev });
         }
         return { json, revoked, owner: Boolean(changes.role || changes.active) };
       });
-      if (!result) throw new NotFoundError('User');
+      const { owner, revoked, json } = found(result, 'User');
       // After the commit: the user's cached credentials pick up the new role or stop at once.
-      if (result.owner) tokens.forget(result.revoked, [id]);
-      return result.json;
+      if (owner) tokens.forget(revoked, [id]);
+      return json;
     },
 
     /** Deactivates (users are never deleted: their history stays attributable). */
@@ -99,15 +126,14 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
       const revoked = await db.tenantTx(caller.tenantId, async (q) => {
         const before = await repo.userState(q, caller.tenantId, id, true);
         if (!before) return undefined;
-        const ids = await repo.revokeAllSessions(q, caller.tenantId, id, 'user_deactivated');
+        const ids = await revokeCredentials(q, caller, id);
         if (before.active) {
           const json = (await updateRow(q, users, caller.tenantId, id, { active: false }))!;
           await recordEvent(q, caller, { type: 'user.deactivated', objectType: 'user', objectId: id, changes: { active: { old: true, new: false } }, data: json });
         }
         return ids;
       });
-      if (!revoked) throw new NotFoundError('User');
-      tokens.forget(revoked, [id]);
+      tokens.forget(found(revoked, 'User'), [id]);
     },
 
     /** GET /user: the caller, whether a user or a service account. */
@@ -120,7 +146,7 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
         return { ...user, type: 'user' as const, tenant, credential };
       }
       const sa = await db.tenant(caller.tenantId, (q) => repo.serviceAccountMe(q, caller.tenantId, p.serviceAccountId!));
-      if (!sa) throw new NotFoundError('Service account');
+      found(sa, 'Service account');
       return { ...sa, type: 'service_account' as const, email: null, totp_enabled: false, tenant, credential };
     },
   };
