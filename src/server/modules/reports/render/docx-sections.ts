@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import {
   AlignmentType,
   Bookmark,
   BorderStyle,
-  ExternalHyperlink,
   HeadingLevel,
   ImageRun,
   InternalHyperlink,
@@ -18,17 +18,47 @@ import {
   WidthType,
 } from 'docx';
 import { FINDING_STATUSES, SEVERITIES, type Severity } from '../../../lib/severity.js';
-import type { RenderAssets, ReportFinding, ReportModel } from './model.js';
+import type { RenderAssets, ReportModel } from './model.js';
 import { parseMarkdown } from './markdown.js';
-import { type BodyChild, BULLET, MarkdownDocx, TEXT_WIDTH } from './docx-markdown.js';
+import type { Wml } from './docx-wml.js';
+import { findingAnchor } from './docx-finding.js';
 import { NO_BORDERS, TABLE_BORDERS } from './docx-styles.js';
 import { COLORS, severityFill, xmlSafe } from './docx-theme.js';
 import type { Raster } from './svg-raster.js';
+
+export type BodyChild = Paragraph | Table | TableOfContents;
+
+/** Text width of the page (A4, 2 cm margins) in twips; tables are laid out on it. */
+export const TEXT_WIDTH = 11906 - 2 * 1134;
+
+/**
+ * XML from the WML writer, put where docx writes a placeholder paragraph (docx-package.ts
+ * spliceBlocks). The token is random per render, so no text in a report can forge a placeholder.
+ */
+export class Splice {
+  readonly token = `NEURO${randomUUID().replace(/-/g, '')}X`;
+  readonly chunks: string[] = [];
+
+  at(xml: string): Paragraph {
+    this.chunks.push(xml);
+    return new Paragraph({ children: [new TextRun(`${this.token}${this.chunks.length - 1}.`)] });
+  }
+}
 
 /**
  * The parts of the built-in design, in document order: cover, document control, contents,
  * executive summary, scope and assets, findings summary, then every finding.
  */
+
+/** Markdown as body children: one placeholder paragraph for the WML writer's XML, or none. */
+export type Markdown = (text: string | null | undefined) => BodyChild[];
+
+export function markdownVia(wml: Wml, splice: Splice): Markdown {
+  return (text) => {
+    const blocks = parseMarkdown(text);
+    return blocks.length ? [splice.at(wml.blocks(blocks))] : [];
+  };
+}
 
 export interface Picture {
   svg?: Buffer;
@@ -182,7 +212,7 @@ export function contents(toc: Toc): BodyChild[] {
   ];
 }
 
-export function executiveSummary(toc: Toc, m: ReportModel, md: MarkdownDocx, chart: Picture, accent: string): BodyChild[] {
+export function executiveSummary(toc: Toc, m: ReportModel, md: Markdown, chart: Picture, accent: string): BodyChild[] {
   const s = m.summary;
   const counted = SEVERITIES.filter((x) => s.by_severity[x] > 0).map((x) => `${s.by_severity[x]} ${x.toLowerCase()}`);
   const sentence = s.total === 0
@@ -195,7 +225,7 @@ export function executiveSummary(toc: Toc, m: ReportModel, md: MarkdownDocx, cha
   const statuses = FINDING_STATUSES.filter((x) => m.include.statuses.includes(x) || s.by_status[x] > 0);
   return [
     toc.heading(1, 'Executive summary', { pageBreakBefore: true }),
-    ...md.blocks(parseMarkdown(m.project.description)),
+    ...md(m.project.description),
     para(sentence),
     para(covers, {}, { color: COLORS.muted }),
     new Paragraph({ alignment: AlignmentType.CENTER, spacing: { before: 200, after: 60 }, children: [imageRun(chart, 'Findings by severity')] }),
@@ -207,21 +237,18 @@ export function executiveSummary(toc: Toc, m: ReportModel, md: MarkdownDocx, cha
   ];
 }
 
-export function scopeAndAssets(toc: Toc, m: ReportModel, md: MarkdownDocx, accent: string): BodyChild[] {
+export function scopeAndAssets(toc: Toc, m: ReportModel, md: Markdown, accent: string): BodyChild[] {
   const w = [2600, 1200, TEXT_WIDTH - 5000, 1200];
-  const scope = parseMarkdown(m.project.scope);
+  const scope = md(m.project.scope);
   return [
     toc.heading(1, 'Scope and assets', { pageBreakBefore: true }),
-    ...(scope.length ? md.blocks(scope) : [para('No scope was recorded for this project.', {}, { color: COLORS.muted })]),
+    ...(scope.length ? scope : [para('No scope was recorded for this project.', {}, { color: COLORS.muted })]),
     new Paragraph({ heading: HeadingLevel.HEADING_3, children: [t('Assets')] }),
     m.assets.length === 0
       ? para('No assets are recorded for this project.', {}, { color: COLORS.muted })
       : grid(['Asset', 'Type', 'Description', 'Findings'], w, m.assets.map((a) => [a.name, a.type, dash(a.description), String(a.finding_count)].map((x, k) => cell([t(x)], w[k]!))), accent),
   ];
 }
-
-/** Bookmark names: a letter first, then letters, digits and underscores, as Word wants them. */
-const findingAnchor = (i: number) => `finding_${i + 1}`;
 
 export function findingsSummary(toc: Toc, m: ReportModel, accent: string): BodyChild[] {
   const w = [900, TEXT_WIDTH - 900 - 1300 - 800 - 1500, 1300, 800, 1500];
@@ -236,48 +263,4 @@ export function findingsSummary(toc: Toc, m: ReportModel, accent: string): BodyC
     toc.heading(1, 'Findings summary', { pageBreakBefore: true }),
     m.findings.length === 0 ? para('There are no findings in this report.') : grid(['Ref', 'Title', 'Severity', 'CVSS', 'Status'], w, rows, accent),
   ];
-}
-
-const SECTIONS = [
-  ['Description', 'description'],
-  ['Impact', 'impact'],
-  ['Steps to reproduce', 'steps_to_reproduce'],
-  ['Remediation', 'remediation'],
-] as const;
-
-export function finding(toc: Toc, f: ReportFinding, i: number, md: MarkdownDocx): BodyChild[] {
-  const mono = (s: string) => t(s, { style: 'CodeChar' });
-  const cvss: ParagraphChild[] = f.cvss_score === null && !f.cvss_vector ? [t('—')] : [t(f.cvss_score === null ? '' : f.cvss_score.toFixed(1), { bold: true }), ...(f.cvss_vector ? [t('  '), mono(f.cvss_vector)] : [])];
-  const out: BodyChild[] = [
-    toc.heading(2, f.title, { prefix: `${f.ref}  `, pageBreakBefore: i === 0, id: findingAnchor(i) }),
-    facts(
-      [
-        ['Severity', [badgeRun(f.severity)]],
-        ['CVSS', cvss],
-        ['CWE', [t(f.cwe ?? '—')]],
-        ['CVE', [t(f.cve.length ? f.cve.join(', ') : '—')]],
-        ['Status', [t(f.status)]],
-        ['Affected assets', [t(f.assets.length ? f.assets.map((a) => `${a.name} (${a.type})`).join(', ') : '—')]],
-      ],
-      2000,
-      TABLE_BORDERS,
-    ),
-  ];
-  for (const [title, key] of SECTIONS) {
-    const blocks = parseMarkdown(f[key]);
-    if (blocks.length === 0) continue;
-    out.push(new Paragraph({ heading: HeadingLevel.HEADING_3, children: [t(title)] }), ...md.blocks(blocks));
-  }
-  if (f.references.length) {
-    out.push(new Paragraph({ heading: HeadingLevel.HEADING_3, children: [t('References')] }));
-    const instance = md.nextInstance();
-    for (const r of f.references) {
-      const link = /^(https?:|mailto:)/i.test(r.trim());
-      out.push(new Paragraph({
-        numbering: { reference: BULLET, level: 0, instance },
-        children: [link ? new ExternalHyperlink({ link: r.trim(), children: [t(r, { style: 'Hyperlink' })] }) : t(r)],
-      }));
-    }
-  }
-  return out;
 }

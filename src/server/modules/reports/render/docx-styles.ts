@@ -1,4 +1,4 @@
-import { BorderStyle, type IStylesOptions, ShadingType, type ITableBordersOptions } from 'docx';
+import { BorderStyle, type IStylesOptions, LineRuleType, ShadingType, type ITableBordersOptions } from 'docx';
 import { COLORS, FONTS, MONO_FONTS, SIZES } from './docx-theme.js';
 
 /**
@@ -15,9 +15,9 @@ export function docxStyles(accent: string): IStylesOptions {
     default: {
       document: {
         run: { font: FONTS, size: SIZES.body, color: COLORS.text },
-        paragraph: { spacing: { after: 120, line: 276 } },
+        paragraph: { spacing: { after: 120, line: 276, lineRule: LineRuleType.AUTO } },
       },
-      title: { run: { font: FONTS, size: SIZES.title, bold: true, color: accent } },
+      title: { run: { font: FONTS, size: SIZES.title, bold: true, color: accent }, paragraph: { spacing: { before: 120, after: 200, line: 240, lineRule: LineRuleType.AUTO } } },
       heading1: heading(SIZES.h1, accent, 0, 360),
       heading2: heading(SIZES.h2, accent, 1, 320),
       heading3: heading(SIZES.h3, COLORS.text, 2, 240),
@@ -35,7 +35,7 @@ export function docxStyles(accent: string): IStylesOptions {
         quickFormat: true,
         run: { font: MONO_FONTS, size: SIZES.code },
         paragraph: {
-          spacing: { before: 60, after: 160, line: 240 },
+          spacing: { before: 60, after: 160, line: 240, lineRule: LineRuleType.AUTO },
           indent: { left: 113, right: 113 },
           shading: { type: ShadingType.CLEAR, fill: COLORS.codeFill, color: 'auto' },
           border: Object.fromEntries(['top', 'bottom', 'left', 'right'].map((s) => [s, { style: BorderStyle.SINGLE, size: 4, color: COLORS.codeBorder, space: 4 }])),
@@ -49,7 +49,7 @@ export function docxStyles(accent: string): IStylesOptions {
         run: { italics: true, color: COLORS.muted },
         paragraph: { indent: { left: 567 }, border: { left: { style: BorderStyle.SINGLE, size: 18, color: COLORS.quoteBar, space: 8 } } },
       },
-      { id: 'TableText', name: 'Table Text', basedOn: 'Normal', run: { size: SIZES.small + 2 }, paragraph: { spacing: { before: 40, after: 40, line: 240 } } },
+      { id: 'TableText', name: 'Table Text', basedOn: 'Normal', run: { size: SIZES.small + 2 }, paragraph: { spacing: { before: 40, after: 40, line: 240, lineRule: LineRuleType.AUTO } } },
       { id: 'Label', name: 'Label', basedOn: 'TableText', run: { bold: true, color: COLORS.muted } },
       { id: 'Subtitle', name: 'Subtitle', basedOn: 'Normal', run: { size: 32, color: COLORS.text }, paragraph: { spacing: { after: 240 } } },
       { id: 'CoverMeta', name: 'Cover Meta', basedOn: 'Normal', run: { size: 22, color: COLORS.muted } },

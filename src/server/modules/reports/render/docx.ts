@@ -1,8 +1,11 @@
 import { AlignmentType, BorderStyle, Document, Footer, Header, Packer, PageNumber, Paragraph, TabStopType, TextRun } from 'docx';
 import type { Renderer } from './index.js';
 import { severityChartSvg } from './chart.js';
-import { MarkdownDocx, TEXT_WIDTH, type BodyChild } from './docx-markdown.js';
-import { contents, cover, Toc, documentControl, executiveSummary, finding, findingsSummary, logoPicture, scopeAndAssets, type Picture } from './docx-sections.js';
+import { contents, cover, documentControl, executiveSummary, findingsSummary, logoPicture, markdownVia, scopeAndAssets, Splice, TEXT_WIDTH, Toc, type BodyChild, type Picture } from './docx-sections.js';
+import { findingAnchor, findingXml } from './docx-finding.js';
+import { addWmlParts, spliceBlocks, text, type Parts } from './docx-package.js';
+import { Wml } from './docx-wml.js';
+import { readZip, writeZip } from './zip.js';
 import { docxStyles } from './docx-styles.js';
 import { accentOf, COLORS, xmlSafe } from './docx-theme.js';
 import { pngSize, svgToPng } from './svg-raster.js';
@@ -17,7 +20,9 @@ import { pngSize, svgToPng } from './svg-raster.js';
 export const renderDocx: Renderer = async (job, progress) => {
   const m = job.model;
   const accent = accentOf(m.branding.accent_color);
-  const md = new MarkdownDocx();
+  const wml = new Wml({ styles: true, textWidth: TEXT_WIDTH });
+  const splice = new Splice();
+  const md = markdownVia(wml, splice);
   progress(5);
 
   const chartSvg = severityChartSvg(m.summary.by_severity);
@@ -34,12 +39,15 @@ export const renderDocx: Renderer = async (job, progress) => {
     ...findingsSummary(toc, m, accent),
   ];
   const n = m.findings.length;
-  const step = Math.max(1, Math.ceil(n / 5));
+  const step = Math.max(1, Math.ceil(n / 4));
+  const findings: string[] = [];
   m.findings.forEach((f, i) => {
-    body.push(...finding(toc, f, i, md));
-    if ((i + 1) % step === 0) progress(10 + Math.round((50 * (i + 1)) / n));
+    toc.entries.push({ title: xmlSafe(`${f.ref}  ${f.title}`), level: 2, href: findingAnchor(i) });
+    findings.push(findingXml(wml, f, i, TEXT_WIDTH));
+    if ((i + 1) % step === 0) progress(10 + Math.round((40 * (i + 1)) / n));
   });
-  progress(60);
+  if (n) body.push(splice.at(findings.join('')));
+  progress(50);
 
   const classification = xmlSafe(m.report.classification ?? '');
   const small = { size: 16, color: COLORS.muted };
@@ -51,7 +59,6 @@ export const renderDocx: Renderer = async (job, progress) => {
     description: `${m.report.title} ${m.report.version}`,
     features: { updateFields: true },
     styles: docxStyles(accent),
-    numbering: md.numbering(),
     sections: [
       {
         properties: {
@@ -89,8 +96,14 @@ export const renderDocx: Renderer = async (job, progress) => {
       },
     ],
   });
-  progress(70);
-  const out = await Packer.toBuffer(doc);
+  progress(55);
+  const packed = await Packer.toBuffer(doc);
+  progress(80);
+  // docx wrote placeholders where the WML writer's XML goes: put it there, with its links and lists.
+  const parts: Parts = readZip(packed, { maxTotal: Number.MAX_SAFE_INTEGER, maxEntries: 10_000 });
+  parts.set('word/document.xml', spliceBlocks(text(parts, 'word/document.xml')!, splice.token, splice.chunks));
+  addWmlParts(parts, wml);
+  const out = writeZip([...parts]);
   progress(100);
   return out;
 };
