@@ -86,7 +86,8 @@ export const renderDocxTemplate: Renderer = async (job, progress) => {
   progress(80);
 
   const out: Parts = new Map();
-  for (const [name, file] of Object.entries(doc.getZip().files)) if (!file.dir) out.set(name, file.asNodeBuffer());
+  const files = doc.getZip().files as Record<string, { dir: boolean; asNodeBuffer(): Buffer }>;
+  for (const [name, file] of Object.entries(files)) if (!file.dir) out.set(name, file.asNodeBuffer());
   addWmlParts(out, wml);
   const buf = writeZip([...out]);
   progress(100);
@@ -131,15 +132,18 @@ export function templateError(e: unknown, parts: Parts): TemplateError {
   const props = (e as { properties?: XtProperties & { errors?: { properties?: XtProperties; message?: string }[] } }).properties;
   if (!props) return new TemplateError(`The template could not be rendered: ${e instanceof Error ? e.message : String(e)}`);
   const list = props.errors?.length ? props.errors.map((x) => ({ ...x.properties, message: x.message })) : [{ ...props, message: (e as Error).message }];
-  const paragraphs = list.map((p) => (p.file && p.offset !== undefined ? paragraphOf(text(parts, p.file), p.offset) : undefined));
-  const shown = list.slice(0, 5).map((p, i) => {
-    const where = [p.file && p.file !== 'word/document.xml' ? `in ${p.file}` : '', paragraphs[i] ? `paragraph ${paragraphs[i]}` : ''].filter(Boolean).join(', ');
+  const located = list
+    .map((p) => ({ ...p, line: p.file && p.offset !== undefined ? paragraphOf(text(parts, p.file), p.offset) : undefined }))
+    .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+  const single = located.length === 1;
+  const shown = located.slice(0, 5).map((p) => {
+    const where = [p.file && p.file !== 'word/document.xml' ? `in ${p.file}` : '', !single && p.line ? `line ${p.line}` : ''].filter(Boolean).join(', ');
     const why = p.id === 'scopeparser_compilation_failed' && p.rootError?.message ? p.rootError.message : (p.explanation ?? p.message ?? 'invalid');
     return `${p.xtag !== undefined ? `{${p.xtag}}: ` : ''}${why}${where ? ` (${where})` : ''}`;
   });
-  const more = list.length > 5 ? `; and ${list.length - 5} more` : '';
-  const head = list.length === 1 ? 'The template has an error' : `The template has ${list.length} errors`;
-  return new TemplateError(`${head}: ${shown.join('; ')}${more}`, paragraphs[0]);
+  const more = located.length > 5 ? `; and ${located.length - 5} more` : '';
+  const head = single ? 'The template has an error' : `The template has ${located.length} errors`;
+  return new TemplateError(`${head}: ${shown.join('; ')}${more}`, located[0]?.line);
 }
 
 /**
