@@ -72,3 +72,27 @@ export function spliceBlocks(documentXml: string, token: string, chunks: string[
   out.push(documentXml.slice(pos));
   return out.join('');
 }
+
+/**
+ * Bookmarks with unique names and ids: the first of each name is kept, later ones (and their ends)
+ * are dropped, and ids are renumbered, since copies share their ids too.
+ */
+export function dedupeBookmarks(xml: string): string {
+  const names = new Set<string>();
+  const open = new Map<string, (number | null)[]>(); // old id → new ids of its open starts (null: dropped)
+  let next = 0;
+  return xml.replace(/<w:bookmark(Start|End)\b([^>]*?)\/>/g, (tag, kind: string, attrs: string) => {
+    const id = /w:id="([^"]*)"/.exec(attrs)?.[1] ?? '';
+    if (kind === 'Start') {
+      const name = /w:name="([^"]*)"/.exec(attrs)?.[1] ?? '';
+      const keep = !names.has(name);
+      names.add(name);
+      const fresh = keep ? next++ : null;
+      open.set(id, [...(open.get(id) ?? []), fresh]);
+      return fresh === null ? '' : tag.replace(/w:id="[^"]*"/, `w:id="${fresh}"`);
+    }
+    const fresh = open.get(id)?.shift();
+    if (fresh === undefined || fresh === null) return '';
+    return tag.replace(/w:id="[^"]*"/, `w:id="${fresh}"`);
+  });
+}

@@ -1,8 +1,9 @@
+import { DOMParser } from '@xmldom/xmldom';
 import Docxtemplater from 'docxtemplater';
 import PizZip from 'pizzip';
 import type { Renderer } from './index.js';
 import { TemplateError } from './model.js';
-import { addWmlParts, numberingBase, text, type Parts } from './docx-package.js';
+import { addWmlParts, dedupeBookmarks, numberingBase, text, type Parts } from './docx-package.js';
 import { templateData, TrustedXml } from './docx-template-data.js';
 import { Wml } from './docx-wml.js';
 import { readZip, writeZip, ZipError } from './zip.js';
@@ -88,6 +89,8 @@ export const renderDocxTemplate: Renderer = async (job, progress) => {
   const out: Parts = new Map();
   const files = doc.getZip().files as Record<string, { dir: boolean; asNodeBuffer(): Buffer }>;
   for (const [name, file] of Object.entries(files)) if (!file.dir) out.set(name, file.asNodeBuffer());
+  // A loop repeats the bookmarks in it (Word puts one on every heading a TOC lists): one of each name.
+  out.set('word/document.xml', dedupeBookmarks(text(out, 'word/document.xml')!));
   addWmlParts(out, wml);
   const buf = writeZip([...out]);
   progress(100);
@@ -108,7 +111,16 @@ export function openPackage(content: Buffer): Parts {
   if (!types.includes(MAIN_TYPE)) throw new TemplateError('The template is not a plain Word document (.docx): save it as "Word Document", not as a macro-enabled document or a Word template');
   for (const [name, data] of files) {
     if (!/\.(xml|rels)$/i.test(name)) continue;
-    if (/<!DOCTYPE|<!ENTITY/i.test(data.toString('utf8'))) throw new TemplateError(`The template's part ${name} declares a DTD or entities, which DOCX files never do`);
+    const xml = data.toString('utf8');
+    if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new TemplateError(`The template's part ${name} declares a DTD or entities, which DOCX files never do`);
+    // docxtemplater does not check the XML around its tags; Word refuses a document that is not well-formed.
+    let problem: string | undefined;
+    try {
+      new DOMParser({ onError: (level, msg) => void (level !== 'warning' && (problem ??= msg)) }).parseFromString(xml, 'text/xml');
+    } catch (e) {
+      problem ??= e instanceof Error ? e.message : String(e);
+    }
+    if (problem) throw new TemplateError(`The template's part ${name} is not well-formed XML: ${problem.split('\n')[0]}`);
   }
   return files;
 }

@@ -40,6 +40,7 @@ export function readZip(buf: Buffer, limits: ZipLimits): Map<string, Buffer> {
   for (let n = 0; n < count; n++) {
     if (p + 46 > eocd || buf.readUInt32LE(p) !== CEN) throw new ZipError('The ZIP central directory is damaged');
     const flags = buf.readUInt16LE(p + 8);
+    const crc = buf.readUInt32LE(p + 16);
     const method = buf.readUInt16LE(p + 10);
     const compressed = buf.readUInt32LE(p + 20);
     const size = buf.readUInt32LE(p + 24);
@@ -68,6 +69,7 @@ export function readZip(buf: Buffer, limits: ZipLimits): Map<string, Buffer> {
       }
     } else throw new ZipError(`${name}: unsupported compression method ${method}`);
     if (data.length !== size) throw new ZipError(`${name}: size does not match its header`);
+    if (crc32(data) !== crc) throw new ZipError(`${name}: damaged (checksum mismatch)`);
     total += data.length;
     files.set(name, data);
   }
