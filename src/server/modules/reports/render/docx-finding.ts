@@ -82,3 +82,34 @@ function factsTable(wml: Wml, rows: [string, string][], textWidth: number): stri
     '</w:tbl><w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr></w:p>'
   );
 }
+
+/**
+ * The findings summary table: ref, title (a link to the finding), severity badge, CVSS, status, with
+ * a header row in the accent colour that repeats on every page. WML rather than docx objects: for
+ * 500 findings it is 2,500 cells.
+ */
+export function findingsSummaryXml(wml: Wml, findings: ReportFinding[], accent: string, textWidth: number): string {
+  const w = [900, textWidth - 900 - 1300 - 800 - 1500, 1300, 800, 1500];
+  const rule = `w:val="single" w:sz="4" w:space="0" w:color="${COLORS.rule}"`;
+  const cell = (k: number, runs: string, opts: { fill?: string; center?: boolean } = {}) =>
+    `<w:tc><w:tcPr><w:tcW w:w="${w[k]}" w:type="dxa"/>${opts.fill ? `<w:shd w:val="clear" w:color="auto" w:fill="${opts.fill}"/>` : ''}<w:vAlign w:val="center"/></w:tcPr>` +
+    wml.p(`<w:pStyle w:val="TableText"/>${opts.center ? '<w:jc w:val="center"/>' : ''}`, runs) + '</w:tc>';
+  const white = (s: string) => `<w:r><w:rPr><w:b/><w:color w:val="FFFFFF"/></w:rPr><w:t xml:space="preserve">${esc(s)}</w:t></w:r>`;
+  const header = ['Ref', 'Title', 'Severity', 'CVSS', 'Status'].map((h, k) => cell(k, white(h), { fill: accent })).join('');
+  const rows = findings.map((f, i) =>
+    '<w:tr><w:trPr><w:cantSplit/></w:trPr>' +
+    cell(0, wml.run(f.ref, {})) +
+    cell(1, `<w:hyperlink w:anchor="${findingAnchor(i)}" w:history="1">${wml.run(f.title, { link: true })}</w:hyperlink>`) +
+    cell(2, white(f.severity), { fill: severityFill(f.severity), center: true }) +
+    cell(3, wml.run(f.cvss_score === null ? '—' : f.cvss_score.toFixed(1), {})) +
+    cell(4, wml.run(f.status, {})) +
+    '</w:tr>',
+  );
+  return (
+    `<w:tbl><w:tblPr><w:tblW w:w="${textWidth}" w:type="dxa"/><w:tblBorders><w:top ${rule}/><w:left w:val="nil"/><w:bottom ${rule}/><w:right w:val="nil"/><w:insideH ${rule}/><w:insideV w:val="nil"/></w:tblBorders>` +
+    `<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr>` +
+    `<w:tblGrid>${w.map((x) => `<w:gridCol w:w="${x}"/>`).join('')}</w:tblGrid>` +
+    `<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>${header}</w:tr>${rows.join('')}` +
+    '</w:tbl><w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr></w:p>'
+  );
+}

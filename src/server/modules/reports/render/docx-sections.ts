@@ -5,7 +5,6 @@ import {
   BorderStyle,
   HeadingLevel,
   ImageRun,
-  InternalHyperlink,
   Paragraph,
   type ParagraphChild,
   ShadingType,
@@ -21,7 +20,7 @@ import { FINDING_STATUSES, SEVERITIES, type Severity } from '../../../lib/severi
 import type { RenderAssets, ReportModel } from './model.js';
 import { parseMarkdown } from './markdown.js';
 import type { Wml } from './docx-wml.js';
-import { findingAnchor } from './docx-finding.js';
+import { findingsSummaryXml } from './docx-finding.js';
 import { NO_BORDERS, TABLE_BORDERS } from './docx-styles.js';
 import { COLORS, severityFill, xmlSafe } from './docx-theme.js';
 import type { Raster } from './svg-raster.js';
@@ -250,17 +249,9 @@ export function scopeAndAssets(toc: Toc, m: ReportModel, md: Markdown, accent: s
   ];
 }
 
-export function findingsSummary(toc: Toc, m: ReportModel, accent: string): BodyChild[] {
-  const w = [900, TEXT_WIDTH - 900 - 1300 - 800 - 1500, 1300, 800, 1500];
-  const rows = m.findings.map((f, i) => [
-    cell([t(f.ref)], w[0]!),
-    cell([new InternalHyperlink({ anchor: findingAnchor(i), children: [t(f.title, { style: 'Hyperlink' })] })], w[1]!),
-    badgeCell(f.severity, w[2]!),
-    cell([t(f.cvss_score === null ? '—' : f.cvss_score.toFixed(1))], w[3]!),
-    cell([t(f.status)], w[4]!),
-  ]);
+export function findingsSummary(toc: Toc, m: ReportModel, accent: string, table: (xml: string) => Paragraph, wml: Wml): BodyChild[] {
   return [
     toc.heading(1, 'Findings summary', { pageBreakBefore: true }),
-    m.findings.length === 0 ? para('There are no findings in this report.') : grid(['Ref', 'Title', 'Severity', 'CVSS', 'Status'], w, rows, accent),
+    m.findings.length === 0 ? para('There are no findings in this report.') : table(findingsSummaryXml(wml, m.findings, accent, TEXT_WIDTH)),
   ];
 }

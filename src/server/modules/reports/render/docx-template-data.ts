@@ -22,7 +22,8 @@ export class TrustedXml {
 const MARKDOWN_FINDING_FIELDS = ['description', 'impact', 'steps_to_reproduce', 'remediation'] as const;
 const MARKDOWN_PROJECT_FIELDS = ['description', 'scope'] as const;
 
-type Plain = null | boolean | number | string | TrustedXml | Plain[] | { [key: string]: Plain };
+type Plain = null | boolean | number | string | TrustedXml | Plain[] | Obj;
+type Obj = { [key: string]: Plain };
 
 /** A deep copy of JSON data as null-prototype objects. */
 function bare(value: unknown): Plain {
@@ -33,18 +34,19 @@ function bare(value: unknown): Plain {
   return out;
 }
 
-export function templateData(model: ReportModel, wml: Wml): Record<string, Plain> {
-  const data = bare(JSON.parse(JSON.stringify(model))) as Record<string, any>;
-  const markdown = (obj: Record<string, Plain>, key: string) => {
+export function templateData(model: ReportModel, wml: Wml): Obj {
+  const data = bare(JSON.parse(JSON.stringify(model))) as Obj;
+  const [report, project, summary] = [data.report, data.project, data.summary] as Obj[];
+  const markdown = (obj: Obj, key: string) => {
     const blocks = parseMarkdown(typeof obj[key] === 'string' ? (obj[key] as string) : null);
     obj[`${key}_text`] = blocksText(blocks);
     obj[`${key}_xml`] = new TrustedXml(wml.blocks(blocks));
   };
-  for (const k of MARKDOWN_PROJECT_FIELDS) markdown(data.project, k);
-  data.report.generated_date = model.report.generated_at.slice(0, 10);
-  data.summary.severities = SEVERITIES.map((s) => bare({ name: s, count: model.summary.by_severity[s], color: SEVERITY_COLORS[s] }));
-  data.summary.statuses = FINDING_STATUSES.map((s) => bare({ name: s, count: model.summary.by_status[s] }));
-  data.findings.forEach((f: Record<string, any>, i: number) => {
+  for (const k of MARKDOWN_PROJECT_FIELDS) markdown(project!, k);
+  report!.generated_date = model.report.generated_at.slice(0, 10);
+  summary!.severities = SEVERITIES.map((s) => bare({ name: s, count: model.summary.by_severity[s], color: SEVERITY_COLORS[s] }));
+  summary!.statuses = FINDING_STATUSES.map((s) => bare({ name: s, count: model.summary.by_status[s] }));
+  (data.findings as Obj[]).forEach((f, i) => {
     const src = model.findings[i]!;
     for (const k of MARKDOWN_FINDING_FIELDS) markdown(f, k);
     f.index = i + 1;
@@ -55,7 +57,7 @@ export function templateData(model: ReportModel, wml: Wml): Record<string, Plain
     f.references_text = src.references.join('\n');
     f.tags_text = src.tags.join(', ');
   });
-  data.assets.forEach((a: Record<string, any>) => (a.description_text = a.description ?? ''));
+  (data.assets as Obj[]).forEach((a) => (a.description_text = a.description ?? ''));
   return data;
 }
 

@@ -48,5 +48,6 @@ export const SIZES = { body: 20, small: 16, code: 17, h1: 32, h2: 26, h3: 22, h4
  * Characters XML 1.0 cannot carry (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF): a
  * finding pasted from a terminal may hold them, and one would make Word refuse the whole file.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 export const xmlSafe = (s: string): string => s.replace(INVALID_XML, '');

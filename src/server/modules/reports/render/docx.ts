@@ -36,7 +36,7 @@ export const renderDocx: Renderer = async (job, progress) => {
   const body: BodyChild[] = [
     ...executiveSummary(toc, m, md, chart, accent),
     ...scopeAndAssets(toc, m, md, accent),
-    ...findingsSummary(toc, m, accent),
+    ...findingsSummary(toc, m, accent, (xml) => splice.at(xml), wml),
   ];
   const n = m.findings.length;
   const step = Math.max(1, Math.ceil(n / 4));
