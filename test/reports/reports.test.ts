@@ -458,3 +458,32 @@ function parseCsv(text: string): string[][] {
   if (field !== '' || row.length > 0) rows.push([...row, field]);
   return rows;
 }
+
+describe('DOCX through the API', () => {
+  it('renders the built-in DOCX and a tenant docxtemplater template', async () => {
+    const { project, findings } = await engagement();
+    const { report, file } = await generate(api, { project_id: project.id, format: 'docx' });
+    expect(file.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    const res = await fetch(`${server.url}/reports/${report.id}/download`, { headers: { authorization: `Bearer ${tenant.token}` } });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 2).toString()).toBe('PK');
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(report.sha256);
+    const { default: PizZip } = await import('pizzip');
+    const xml = new PizZip(bytes).file('word/document.xml')!.asText();
+    const at = [findings.critical, findings.high, findings.medium, findings.low].map((f) => xml.indexOf(f.title.split(':')[1]!.trim().replace('&', '&amp;')));
+    expect(at.every((p, i) => p > 0 && (i === 0 || p > at[i - 1]!)), JSON.stringify(at)).toBe(true);
+    expect(xml).not.toContain('Excluded: false positive');
+
+    const example = await fetch(`${server.url}/report-templates/builtin-docx/download`, { headers: { authorization: `Bearer ${tenant.token}` } });
+    const up = await api.post('/report-templates', { name: 'Our Word', kind: 'docx', content_base64: Buffer.from(await example.arrayBuffer()).toString('base64') });
+    expect(up.status, up.text).toBe(201);
+    const templated = await generate(api, { project_id: project.id, format: 'docx', template_id: up.body.data.id });
+    const tRes = await fetch(`${server.url}/reports/${templated.report.id}/download`, { headers: { authorization: `Bearer ${tenant.token}` } });
+    const tXml = new PizZip(Buffer.from(await tRes.arrayBuffer())).file('word/document.xml')!.asText();
+    expect(tXml).toContain('SQL injection');
+    expect(tXml).toContain('Q3 Web Pentest');
+    const bad = await api.post('/report-templates', { name: 'Not Word', kind: 'docx', content_base64: Buffer.from('hello').toString('base64') });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('content');
+  });
+});

@@ -16,6 +16,7 @@ import type { RenderPool } from './render-pool.js';
 import { sampleModel } from './render/sample.js';
 import { TEMPLATE_FORMAT, TemplateError, type ReportFormat, type TemplateKind } from './render/model.js';
 import * as repo from './repo.js';
+import { checkSelfContainedSvg } from './render/svg-check.js';
 
 const TEMPLATES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
 
@@ -329,8 +330,11 @@ function checkLogo(logo: { content_type: 'image/png' | 'image/svg+xml'; data: st
   }
   const text = isUtf8(data) ? data.toString('utf8') : '';
   if (!/<svg[\s>]/i.test(text)) throw fieldError('logo.data', 'is not an SVG image');
-  if (/<script|<foreignObject|\bon[a-z]+\s*=|javascript:|<!ENTITY|(?:href|src)\s*=\s*["']\s*(?!#|data:)/i.test(text)) {
-    throw fieldError('logo.data', 'must not contain scripts, event handlers, entities or external references');
+  if (/<script|<foreignObject|\bon[a-z]+\s*=|javascript:/i.test(text)) throw fieldError('logo.data', 'must not contain scripts or event handlers');
+  try {
+    checkSelfContainedSvg(text); // renderers would read what it points to
+  } catch (err) {
+    throw fieldError('logo.data', `must be self-contained: ${(err as Error).message}`);
   }
   return { data, type: 'svg' };
 }

@@ -13,7 +13,7 @@ const unavailable = (what: string): Renderer => async () => {
 /** The built-in design of each format; PDF and DOCX load their engines on first use. */
 const BUILT_IN: Record<ReportFormat, () => Promise<Renderer>> = {
   pdf: async () => unavailable('pdf'),
-  docx: async () => unavailable('docx'),
+  docx: async () => (await import('./docx.js')).renderDocx,
   html: async () => renderHtml,
   markdown: async () => renderMarkdown,
   json: async () => renderJson,
@@ -23,7 +23,7 @@ const BUILT_IN: Record<ReportFormat, () => Promise<Renderer>> = {
 /** The renderer of a tenant template's kind (its format is TEMPLATE_FORMAT[kind]). */
 const TEMPLATED: Record<TemplateKind, () => Promise<Renderer>> = {
   typst: async () => unavailable('typst'),
-  docx: async () => unavailable('docx template'),
+  docx: async () => (await import('./docx-template.js')).renderDocxTemplate,
   html: async () => renderLiquid('html'),
   markdown: async () => renderLiquid('markdown'),
 };
