@@ -7,6 +7,7 @@ import type { Database } from '../db/driver.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerHostCheck } from './plugins/hosts.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { createFailureThrottle, createRateLimiter, MemoryRateLimitStore, type RateLimitStore } from './plugins/rate-limit.js';
 import { RedisRateLimitStore } from './plugins/rate-limit-redis.js';
@@ -62,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Requests refused before routing (bad URL, malformed HTTP) get the envelope too.
     frameworkErrors,
     clientErrorHandler,
+    // A request without Host is refused in the envelope by registerHostCheck, not by Node's bare 400.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validators());
@@ -69,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
     done();
   });
+  registerHostCheck(app);
 
   const keys = createKeyStore({ db, secret: deps.secret });
   const tokens = createTokenService({ db, secret: deps.secret, keys });

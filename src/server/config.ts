@@ -116,7 +116,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError('NEURO_SECRET must be at least 32 characters long');
   }
-  const baseDomain = (env.NEURO_BASE_DOMAIN || 'localhost').toLowerCase();
+  // Compared with hosts normalised the same way (plugins/hosts.ts): lower case, no trailing dot.
+  const baseDomain = (env.NEURO_BASE_DOMAIN || 'localhost').toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9.-]+$/.test(baseDomain)) {
     throw new ConfigError(`NEURO_BASE_DOMAIN must be a host name, got "${baseDomain}"`);
   }

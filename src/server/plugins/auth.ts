@@ -4,6 +4,7 @@ import { grants, roleAllows, type Scope } from '../lib/scopes.js';
 import { SESSION_COOKIE, passesCsrf, readCookies } from '../lib/cookies.js';
 import type { Principal, TokenService } from '../modules/tokens/service.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
+import { normalizeHost } from './hosts.js';
 
 /**
  * What an authenticated route without a scope needs of its caller: `any` credential, a `user`
@@ -48,9 +49,13 @@ function presentedCredential(request: FastifyRequest): { credential?: string; vi
   return cookie ? { credential: cookie, viaCookie: true } : { viaCookie: false };
 }
 
-/** `acme.localhost` with base domain `localhost` → `acme`; a host without a tenant part → null. */
+/**
+ * `acme.localhost` with base domain `localhost` → `acme`, however the host is written
+ * (`ACME.localhost.:8080` too); a host without a tenant part → null.
+ */
 export function tenantFromHost(hostname: string, baseDomain: string): string | null {
-  const host = hostname.toLowerCase().replace(/:\d+$/, '');
+  const host = normalizeHost(hostname);
+  if (host === null) return null;
   const suffix = `.${baseDomain}`;
   return host.endsWith(suffix) && host.length > suffix.length ? host.slice(0, -suffix.length) : null;
 }
