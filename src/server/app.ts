@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
@@ -38,6 +39,15 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/** A UUID, or up to 64 of A-Z a-z 0-9 . _ : - (what tracing systems send): safe to echo and to log. */
+const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The request's id: the client's `X-Request-Id` when it is well formed, otherwise a new UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && WELL_FORMED_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 function validators() {
   // Bodies are checked strictly (no coercion, no silently dropped fields); query strings and path
   // parameters are text, so they are coerced to the declared types.
@@ -55,8 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The client's X-Request-Id only when well formed (requestId below), never as sent.
+    requestIdHeader: false,
+    genReqId: requestId,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,

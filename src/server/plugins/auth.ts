@@ -111,19 +111,24 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       request.principal = deps.benchBypass;
       return;
     }
+    const count = async (key: string) => {
+      const limit = await deps.limiter.hit(key);
+      reply.headers(rateLimitHeaders(limit));
+      if (limit.exceeded) {
+        throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', undefined, {
+          'retry-after': String(limit.retryAfter),
+        });
+      }
+    };
+    // Public routes need no credential and ignore any that comes (a proxy's basic auth, an empty
+    // Bearer): they are counted per IP, and a stray Authorization header never refuses them.
+    if (config.public) return count(`ip:${request.ip}`);
+
     const { credential, viaCookie } = presentedCredential(request);
     const verified = credential ? await deps.tokens.verify(credential) : undefined;
     const principal = verified?.ok ? verified.principal : undefined;
+    await count(principal ? `cred:${principal.credentialId}` : `ip:${request.ip}`);
 
-    const limit = await deps.limiter.hit(principal ? `cred:${principal.credentialId}` : `ip:${request.ip}`);
-    reply.headers(rateLimitHeaders(limit));
-    if (limit.exceeded) {
-      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', undefined, {
-        'retry-after': String(limit.retryAfter),
-      });
-    }
-
-    if (config.public) return;
     if (!credential) throw new UnauthorizedError();
     if (!principal) throw new UnauthorizedError('Invalid or missing authentication token', 'INVALID_TOKEN');
 
