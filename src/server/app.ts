@@ -69,13 +69,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     requestIdHeader: false,
     genReqId: requestId,
     trustProxy: false,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
     // Requests refused before routing (bad URL, malformed HTTP) get the envelope too.
     frameworkErrors,
     clientErrorHandler,
-    // A request without Host is refused in the envelope by registerHostCheck, not by Node's bare 400.
-    http: { requireHostHeader: false },
+    http: {
+      // A request without Host is refused in the envelope by registerHostCheck, not by Node's bare 400.
+      requireHostHeader: false,
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      // How often Node looks for connections past those deadlines (its default, 30 s, would let a
+      // 10 s deadline run to 40 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validators());

@@ -25,6 +25,10 @@ export interface Config {
   loginWindowSeconds: number;
   /** Mark session cookies Secure even when the request arrived over plain HTTP (TLS ends at a proxy). */
   secureCookies: boolean;
+  /** Server deadlines (ms): a whole request to arrive, its headers to arrive, an idle keep-alive connection. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   webhooks: WebhookConfig;
 }
 
@@ -140,6 +144,23 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
+    ...deadlines(env),
     webhooks: webhookSettings(env),
   };
+}
+
+/**
+ * Server deadlines. A connection that sends its headers too slowly (or nothing at all), or its
+ * body, is closed with a 408; an idle keep-alive connection after 72 s by default, longer than the
+ * 60 s idle timeout of the usual load balancers and proxies, which must close first.
+ */
+function deadlines(env: Env): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const requestTimeoutMs = intSetting(env, 'NEURO_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = intSetting(env, 'NEURO_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `NEURO_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than NEURO_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
+  }
+  return { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs: intSetting(env, 'NEURO_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000) };
 }
