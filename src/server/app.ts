@@ -48,6 +48,9 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && WELL_FORMED_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Trust the `hops` nearest proxies, whatever their addresses (NEURO_TRUST_PROXY=n). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 function validators() {
   // Bodies are checked strictly (no coercion, no silently dropped fields); query strings and path
   // parameters are text, so they are coerced to the declared types.
@@ -68,7 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // The client's X-Request-Id only when well formed (requestId below), never as sent.
     requestIdHeader: false,
     genReqId: requestId,
-    trustProxy: false,
+    // A hop count as Fastify itself would take it (its types accept only the other forms).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true },

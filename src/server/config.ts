@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { isWellFormedToken } from './lib/tokens.js';
 
@@ -29,6 +30,11 @@ export interface Config {
   requestTimeoutMs: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /**
+   * Whose X-Forwarded-For/-Proto/-Host to believe (Fastify's trustProxy): nobody (false), the
+   * nearest n hops, or peers at these addresses/ranges.
+   */
+  trustProxy: false | number | string[];
   webhooks: WebhookConfig;
 }
 
@@ -89,6 +95,47 @@ function webhookSettings(env: Env): WebhookConfig {
   };
 }
 
+/** proxy-addr's names for the loopback, link-local and unique-local ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * NEURO_TRUST_PROXY: off by default, since a client could otherwise choose its own IP (and so
+ * escape per-IP limits) with X-Forwarded-For. A hop count, or the proxies' addresses or ranges.
+ */
+function trustProxySetting(env: Env): false | number | string[] {
+  const raw = env.NEURO_TRUST_PROXY?.trim();
+  if (!raw || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') {
+    throw new ConfigError(
+      'NEURO_TRUST_PROXY=true would believe X-Forwarded-For from anyone who can reach the server; ' +
+        'give the number of proxies in front of it (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)',
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 16) throw new ConfigError(`NEURO_TRUST_PROXY as a hop count must be from 1 to 16, got "${raw}"`);
+    return hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.filter((e) => !isAddressOrRange(e));
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `NEURO_TRUST_PROXY must be false, a hop count, or comma-separated IP addresses or CIDR ranges ` +
+        `(or loopback, linklocal, uniquelocal); not understood: ${bad.map((b) => `"${b}"`).join(', ')}`,
+    );
+  }
+  return entries;
+}
+
 /** Reads the environment; throws ConfigError with a message naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
@@ -145,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
     ...deadlines(env),
+    trustProxy: trustProxySetting(env),
     webhooks: webhookSettings(env),
   };
 }
