@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -47,6 +48,11 @@ export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && WELL_FORMED_REQUEST_ID.test(given) ? given : randomUUID();
 }
+
+/** Response headers a cross-origin page may read. */
+const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After',
+];
 
 /** Trust the `hops` nearest proxies, whatever their addresses (NEURO_TRUST_PROXY=n). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -134,6 +140,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     perHour: config.rateLimitPerHour,
     store,
   });
+  if (config.corsOrigins.length > 0) {
+    // Before the credential check: a preflight carries no credential and is answered here.
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id'],
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      // Tokens only: without Access-Control-Allow-Credentials no other origin can use the session cookie.
+      credentials: false,
+      maxAge: 600,
+      // An OPTIONS without Origin is answered like a preflight (204) rather than with a text/plain 400.
+      strictPreflight: false,
+    });
+  }
   registerAuth(app, { tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, benchBypass: deps.benchAuthBypass });
 
   await app.register(

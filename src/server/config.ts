@@ -35,6 +35,8 @@ export interface Config {
    * nearest n hops, or peers at these addresses/ranges.
    */
   trustProxy: false | number | string[];
+  /** Browser origins (scheme://host[:port]) allowed to call the API cross-origin; none by default. */
+  corsOrigins: string[];
   webhooks: WebhookConfig;
 }
 
@@ -136,6 +138,30 @@ function trustProxySetting(env: Env): false | number | string[] {
   return entries;
 }
 
+/** NEURO_CORS_ORIGINS: exact origins, each scheme://host[:port] with nothing after it. */
+function corsOriginsSetting(env: Env): string[] {
+  const raw = env.NEURO_CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  const origins = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  return origins.map((entry) => {
+    const problem = (why: string) =>
+      new ConfigError(`NEURO_CORS_ORIGINS takes exact origins (e.g. https://app.example.com,http://localhost:5173); "${entry}" ${why}`);
+    if (entry.includes('*')) throw problem('is a wildcard: list each origin');
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw problem('is not an origin');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw problem('must be http:// or https://');
+    if (url.username || url.password || url.search || url.hash || !/^[a-z]+:\/\/[^/?#]+\/?$/i.test(entry)) {
+      throw problem('must have nothing after the host and port');
+    }
+    // What browsers send in Origin: lower case, no default port, no trailing slash.
+    return url.origin;
+  });
+}
+
 /** Reads the environment; throws ConfigError with a message naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
@@ -193,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
     ...deadlines(env),
     trustProxy: trustProxySetting(env),
+    corsOrigins: corsOriginsSetting(env),
     webhooks: webhookSettings(env),
   };
 }
