@@ -61,7 +61,8 @@ function validators() {
   // Bodies are checked strictly (no coercion, no silently dropped fields); query strings and path
   // parameters are text, so they are coerced to the declared types.
   const base = { allErrors: true, removeAdditional: false, strict: false } as const;
-  const body = new Ajv({ ...base, coerceTypes: false, useDefaults: false });
+  // verbose: errors carry their schema, so an empty update can list the fields it may send.
+  const body = new Ajv({ ...base, coerceTypes: false, useDefaults: false, verbose: true });
   const query = new Ajv({ ...base, coerceTypes: 'array', useDefaults: false });
   for (const ajv of [body, query]) addFormats.default(ajv);
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>

@@ -120,6 +120,11 @@ export function oneOf(field: string, column: string, allowed: readonly string[])
   };
 }
 
+/** `active=true` / `active=false`: the query schema (lib/schemas BooleanFilter) has refused anything else. */
+export function flag(column: string): Filter {
+  return (value, p, a) => `${a}.${column} = ${p.add(value === 'true')}`;
+}
+
 export function equals(column: string): Filter {
   return (value, p, a) => `${a}.${column} = ${p.add(value)}`;
 }

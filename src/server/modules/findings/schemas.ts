@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, WebUrl } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, WebUrl, Name } from '../../lib/schemas.js';
 
 export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'] as const;
 export const FINDING_STATUSES = ['Open', 'Confirmed', 'Remediated', 'Verified', 'Accepted Risk', 'False Positive'] as const;
 
 const longText = Nullable(Type.String({ maxLength: 100_000 }));
 const fields = {
-  title: Type.String({ minLength: 1, maxLength: 500 }),
+  title: Name({ maxLength: 500 }),
   severity: StringEnum(SEVERITIES),
   status: StringEnum(FINDING_STATUSES),
   description: longText,

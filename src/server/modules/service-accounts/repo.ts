@@ -1,5 +1,5 @@
 import type { Queryable } from '../../../db/driver.js';
-import { contains, oneOf, type ListSpec } from '../../lib/list.js';
+import { contains, flag, oneOf, type ListSpec } from '../../lib/list.js';
 import { ROLES } from '../../lib/scopes.js';
 
 export const serviceAccounts: ListSpec = {
@@ -12,7 +12,7 @@ export const serviceAccounts: ListSpec = {
   sorts: { created_at: 'sa.created_at', updated_at: 'sa.updated_at', name: 'lower(sa.name)' },
   filters: {
     role: oneOf('role', 'role', ROLES),
-    active: (value, p, a) => `${a}.active = ${p.add(value === 'true')}`,
+    active: flag('active'),
     search: contains(['name']),
     // Deleted accounts are kept (their tokens' history refers to them) but never listed.
     live: (_v, _p, a) => `${a}.deleted_at IS NULL`,

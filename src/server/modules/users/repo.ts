@@ -1,5 +1,5 @@
 import type { Queryable } from '../../../db/driver.js';
-import { contains, oneOf, type ListSpec } from '../../lib/list.js';
+import { contains, flag, oneOf, type ListSpec } from '../../lib/list.js';
 import { ROLES } from '../../lib/scopes.js';
 
 export const users: ListSpec = {
@@ -11,7 +11,7 @@ export const users: ListSpec = {
   sorts: { created_at: 'u.created_at', updated_at: 'u.updated_at', email: 'u.email', name: 'lower(u.name)' },
   filters: {
     role: oneOf('role', 'role', ROLES),
-    active: (value, p, a) => `${a}.active = ${p.add(value === 'true')}`,
+    active: flag('active'),
     search: contains(['name', 'email']),
   },
 };

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../../db/driver.js';
-import { equals, oneOf, type ListSpec } from '../../lib/list.js';
+import { equals, flag, oneOf, type ListSpec } from '../../lib/list.js';
 
 export const webhooks: ListSpec = {
   table: 'webhooks',
@@ -10,7 +10,7 @@ export const webhooks: ListSpec = {
     'previous_secret_expires_at', CASE WHEN w.previous_expires_at > now() THEN iso(w.previous_expires_at) END,
     'created_at', iso(w.created_at), 'updated_at', iso(w.updated_at))`,
   sorts: { created_at: 'w.created_at', updated_at: 'w.updated_at' },
-  filters: { active: (value, p, a) => `${a}.active = ${p.add(value === 'true')}` },
+  filters: { active: flag('active') },
 };
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;

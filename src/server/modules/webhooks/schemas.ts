@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp, BooleanFilter } from '../../lib/schemas.js';
 import { SUBSCRIBABLE_TYPES } from '../events/catalog.js';
 import { DELIVERY_STATUSES } from './repo.js';
 
@@ -35,7 +35,7 @@ export const WebhookWithSecret = Type.Object({
   secret: Type.String({ description: 'Signing secret (whsec_…), shown only this once', examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }),
 });
 
-export const WebhookListQuery = ListQuerySchema(['created_at', 'updated_at'], { active: FilterString('true or false') });
+export const WebhookListQuery = ListQuerySchema(['created_at', 'updated_at'], { active: BooleanFilter('true or false') });
 
 export const Delivery = Type.Object({
   id: Type.String({ examples: ['dlv_01jd3k8m2q0000000000000000'] }),
