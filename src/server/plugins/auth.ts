@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
 import { SESSION_COOKIE, passesCsrf, readCookies } from '../lib/cookies.js';
@@ -82,6 +82,15 @@ export interface AuthDeps {
   benchBypass?: Principal;
 }
 
+/** One request against the rate limit of `key`: the headers on every answer, a 429 past the limit. */
+async function countRequest(limiter: RateLimiter, reply: FastifyReply, key: string): Promise<void> {
+  const limit = await limiter.hit(key);
+  reply.headers(rateLimitHeaders(limit));
+  if (limit.exceeded) {
+    throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', undefined, { 'retry-after': String(limit.retryAfter) });
+  }
+}
+
 /**
  * The one credential check: credential → principal, the tenant host, the rate limit, CSRF for
  * cookie sessions, then the route's scope against both the credential's scopes and its owner's role.
@@ -111,23 +120,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       request.principal = deps.benchBypass;
       return;
     }
-    const count = async (key: string) => {
-      const limit = await deps.limiter.hit(key);
-      reply.headers(rateLimitHeaders(limit));
-      if (limit.exceeded) {
-        throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', undefined, {
-          'retry-after': String(limit.retryAfter),
-        });
-      }
-    };
     // Public routes need no credential and ignore any that comes (a proxy's basic auth, an empty
     // Bearer): they are counted per IP, and a stray Authorization header never refuses them.
-    if (config.public) return count(`ip:${request.ip}`);
+    if (config.public) return countRequest(deps.limiter, reply, `ip:${request.ip}`);
 
     const { credential, viaCookie } = presentedCredential(request);
     const verified = credential ? await deps.tokens.verify(credential) : undefined;
     const principal = verified?.ok ? verified.principal : undefined;
-    await count(principal ? `cred:${principal.credentialId}` : `ip:${request.ip}`);
+    await countRequest(deps.limiter, reply, principal ? `cred:${principal.credentialId}` : `ip:${request.ip}`);
 
     if (!credential) throw new UnauthorizedError();
     if (!principal) throw new UnauthorizedError('Invalid or missing authentication token', 'INVALID_TOKEN');
