@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -7,6 +9,7 @@ import type { Database } from '../db/driver.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerHostCheck } from './plugins/hosts.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { createFailureThrottle, createRateLimiter, MemoryRateLimitStore, type RateLimitStore } from './plugins/rate-limit.js';
 import { RedisRateLimitStore } from './plugins/rate-limit-redis.js';
@@ -39,11 +42,29 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/** A UUID, or up to 64 of A-Z a-z 0-9 . _ : - (what tracing systems send): safe to echo and to log. */
+const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The request's id: the client's `X-Request-Id` when it is well formed, otherwise a new UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && WELL_FORMED_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Response headers a cross-origin page may read. */
+const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After',
+];
+
+/** Trust the `hops` nearest proxies, whatever their addresses (NEURO_TRUST_PROXY=n). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 function validators() {
   // Bodies are checked strictly (no coercion, no silently dropped fields); query strings and path
   // parameters are text, so they are coerced to the declared types.
   const base = { allErrors: true, removeAdditional: false, strict: false } as const;
-  const body = new Ajv({ ...base, coerceTypes: false, useDefaults: false });
+  // verbose: errors carry their schema, so an empty update can list the fields it may send.
+  const body = new Ajv({ ...base, coerceTypes: false, useDefaults: false, verbose: true });
   const query = new Ajv({ ...base, coerceTypes: 'array', useDefaults: false });
   for (const ajv of [body, query]) addFormats.default(ajv);
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
@@ -56,14 +77,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    trustProxy: false,
+    // The client's X-Request-Id only when well formed (requestId below), never as sent.
+    requestIdHeader: false,
+    genReqId: requestId,
+    // A hop count as Fastify itself would take it (its types accept only the other forms).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
     // Requests refused before routing (bad URL, malformed HTTP) get the envelope too.
     frameworkErrors,
     clientErrorHandler,
+    http: {
+      // A request without Host is refused in the envelope by registerHostCheck, not by Node's bare 400.
+      requireHostHeader: false,
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      // How often Node looks for connections past those deadlines (its default, 30 s, would let a
+      // 10 s deadline run to 40 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validators());
@@ -71,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
     done();
   });
+  registerHostCheck(app);
 
   const keys = createKeyStore({ db, secret: deps.secret });
   const tokens = createTokenService({ db, secret: deps.secret, keys });
@@ -110,6 +145,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     perHour: config.rateLimitPerHour,
     store,
   });
+  if (config.corsOrigins.length > 0) {
+    // Before the credential check: a preflight carries no credential and is answered here.
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id'],
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      // Tokens only: without Access-Control-Allow-Credentials no other origin can use the session cookie.
+      credentials: false,
+      maxAge: 600,
+      // An OPTIONS without Origin is answered like a preflight (204) rather than with a text/plain 400.
+      strictPreflight: false,
+    });
+  }
   registerAuth(app, {
     tokens, limiter, baseDomain: config.baseDomain, secret: deps.secret, secureCookies: config.secureCookies, benchBypass: deps.benchAuthBypass,
   });

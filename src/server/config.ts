@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { isWellFormedToken } from './lib/tokens.js';
 
@@ -25,6 +26,17 @@ export interface Config {
   loginWindowSeconds: number;
   /** Mark session cookies Secure even when the request arrived over plain HTTP (TLS ends at a proxy). */
   secureCookies: boolean;
+  /** Server deadlines (ms): a whole request to arrive, its headers to arrive, an idle keep-alive connection. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /**
+   * Whose X-Forwarded-For/-Proto/-Host to believe (Fastify's trustProxy): nobody (false), the
+   * nearest n hops, or peers at these addresses/ranges.
+   */
+  trustProxy: false | number | string[];
+  /** Browser origins (scheme://host[:port]) allowed to call the API cross-origin; none by default. */
+  corsOrigins: string[];
   webhooks: WebhookConfig;
   reports: ReportConfig;
 }
@@ -120,6 +132,71 @@ function reportSettings(env: Env): ReportConfig {
   };
 }
 
+/** proxy-addr's names for the loopback, link-local and unique-local ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * NEURO_TRUST_PROXY: off by default, since a client could otherwise choose its own IP (and so
+ * escape per-IP limits) with X-Forwarded-For. A hop count, or the proxies' addresses or ranges.
+ */
+function trustProxySetting(env: Env): false | number | string[] {
+  const raw = env.NEURO_TRUST_PROXY?.trim();
+  if (!raw || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') {
+    throw new ConfigError(
+      'NEURO_TRUST_PROXY=true would believe X-Forwarded-For from anyone who can reach the server; ' +
+        'give the number of proxies in front of it (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)',
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 16) throw new ConfigError(`NEURO_TRUST_PROXY as a hop count must be from 1 to 16, got "${raw}"`);
+    return hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.filter((e) => !isAddressOrRange(e));
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `NEURO_TRUST_PROXY must be false, a hop count, or comma-separated IP addresses or CIDR ranges ` +
+        `(or loopback, linklocal, uniquelocal); not understood: ${bad.map((b) => `"${b}"`).join(', ')}`,
+    );
+  }
+  return entries;
+}
+
+/** NEURO_CORS_ORIGINS: exact origins, each scheme://host[:port] with nothing after it. */
+function corsOriginsSetting(env: Env): string[] {
+  const raw = env.NEURO_CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  const origins = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  return origins.map((entry) => {
+    const problem = (why: string) =>
+      new ConfigError(`NEURO_CORS_ORIGINS takes exact origins (e.g. https://app.example.com,http://localhost:5173); "${entry}" ${why}`);
+    if (entry.includes('*')) throw problem('is a wildcard: list each origin');
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw problem('is not an origin');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw problem('must be http:// or https://');
+    if (url.username || url.password || url.search || url.hash || !/^[a-z]+:\/\/[^/?#]+\/?$/i.test(entry)) {
+      throw problem('must have nothing after the host and port');
+    }
+    // What browsers send in Origin: lower case, no default port, no trailing slash.
+    return url.origin;
+  });
+}
+
 /** Reads the environment; throws ConfigError with a message naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
@@ -151,7 +228,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError('NEURO_SECRET must be at least 32 characters long');
   }
-  const baseDomain = (env.NEURO_BASE_DOMAIN || 'localhost').toLowerCase();
+  // Compared with hosts normalised the same way (plugins/hosts.ts): lower case, no trailing dot.
+  const baseDomain = (env.NEURO_BASE_DOMAIN || 'localhost').toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9.-]+$/.test(baseDomain)) {
     throw new ConfigError(`NEURO_BASE_DOMAIN must be a host name, got "${baseDomain}"`);
   }
@@ -174,7 +252,26 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
+    ...deadlines(env),
+    trustProxy: trustProxySetting(env),
+    corsOrigins: corsOriginsSetting(env),
     webhooks: webhookSettings(env),
     reports: reportSettings(env),
   };
+}
+
+/**
+ * Server deadlines. A connection that sends its headers too slowly (or nothing at all), or its
+ * body, is closed with a 408; an idle keep-alive connection after 72 s by default, longer than the
+ * 60 s idle timeout of the usual load balancers and proxies, which must close first.
+ */
+function deadlines(env: Env): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const requestTimeoutMs = intSetting(env, 'NEURO_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = intSetting(env, 'NEURO_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `NEURO_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than NEURO_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
+  }
+  return { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs: intSetting(env, 'NEURO_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000) };
 }

@@ -31,8 +31,8 @@ CREATE TABLE reports (
   title          text NOT NULL,
   version        text NOT NULL,
   classification text,
-  -- The severities and statuses of the findings it covers.
-  include        jsonb NOT NULL,
+  -- The severities and statuses of the findings it covers (json, not jsonb: the API shows it as stored).
+  include        json NOT NULL,
   status         text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed')),
   progress       smallint NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
   error          text,

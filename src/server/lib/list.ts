@@ -79,13 +79,14 @@ export async function listRows(
   const dir = order === 'asc' ? 'ASC' : 'DESC';
   const nulls = order === 'asc' ? 'NULLS FIRST' : 'NULLS LAST';
   const sql = `${p.with.length > 0 ? `WITH ${p.with.join(', ')} ` : ''}SELECT (${countSql})::text AS total,
-    (SELECT coalesce(json_agg(s.j), '[]'::json)::text FROM (
+    (SELECT coalesce('[' || string_agg(s.j::text, ',') || ']', '[]') FROM (
        SELECT ${spec.json} AS j FROM ${table} ${a} WHERE ${whereSql}
         ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir}
         LIMIT ${p.add(limit)} OFFSET ${p.add((page - 1) * limit)}) s) AS data`;
   const { rows } = await q.query<{ total: string | null; data: string }>(sql, p.values);
   const total = Number(rows[0]?.total ?? 0);
-  return { dataJson: rows[0]!.data, meta: { page, limit, total, pages: Math.ceil(total / limit) } };
+  const data = spec.jsonbValues ? JSON.stringify(JSON.parse(rows[0]!.data)) : rows[0]!.data;
+  return { dataJson: data, meta: { page, limit, total, pages: Math.ceil(total / limit) } };
 }
 
 // ---- Filters shared by the resources ----
@@ -107,6 +108,11 @@ export function oneOf(field: string, column: string, allowed: readonly string[])
     }
     return values.length === 1 ? `${a}.${column} = ${p.add(values[0])}` : `${a}.${column} = ANY(${p.add(values)})`;
   };
+}
+
+/** `active=true` / `active=false`: the query schema (lib/schemas BooleanFilter) has refused anything else. */
+export function flag(column: string): Filter {
+  return (value, p, a) => `${a}.${column} = ${p.add(value === 'true')}`;
 }
 
 export function equals(column: string): Filter {

@@ -18,6 +18,21 @@ export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
   return Type.Unsafe(s);
 }
 
+/**
+ * Matches text with something visible in it: not only white space, control characters, or
+ * invisible format characters (zero-width space and joiners, word joiner, BOM, bidi marks, soft
+ * hyphen) and the blank-looking letters U+115F, U+1160, U+3164, U+FFA0, U+2800.
+ */
+export const VISIBLE_TEXT = '[^\\p{White_Space}\\p{Cc}\\p{Cf}\\u115F\\u1160\\u3164\\uFFA0\\u2800]';
+
+/** A required name or title: 1 to `maxLength` characters, never blank. */
+export function Name(opts: { maxLength: number; description?: string }) {
+  return Type.String({ minLength: 1, pattern: VISIBLE_TEXT, ...opts });
+}
+
+/** A `true`/`false` list filter (anything else is a 400). */
+export const BooleanFilter = (description: string) => Type.Optional(Type.Boolean({ description }));
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 export const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 /** A web link: http(s) only, so a stored `javascript:` URL can never end up in a page as a link. */

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
 import { passesCsrf, readCookies, sessionCookieNames } from '../lib/cookies.js';
 import type { Principal, TokenService } from '../lib/principal.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
+import { normalizeHost } from './hosts.js';
 
 /**
  * What an authenticated route without a scope needs of its caller: `any` credential, a `user`
@@ -62,9 +63,13 @@ function presentedCredential(request: FastifyRequest, secureCookies: boolean): {
   return cookie ? { credential: cookie, viaCookie: true } : { viaCookie: false };
 }
 
-/** `acme.localhost` with base domain `localhost` → `acme`; a host without a tenant part → null. */
+/**
+ * `acme.localhost` with base domain `localhost` → `acme`, however the host is written
+ * (`ACME.localhost.:8080` too); a host without a tenant part → null.
+ */
 export function tenantFromHost(hostname: string, baseDomain: string): string | null {
-  const host = hostname.toLowerCase().replace(/:\d+$/, '');
+  const host = normalizeHost(hostname);
+  if (host === null) return null;
   const suffix = `.${baseDomain}`;
   return host.endsWith(suffix) && host.length > suffix.length ? host.slice(0, -suffix.length) : null;
 }
@@ -92,6 +97,15 @@ export interface AuthDeps {
    * to measure what authentication costs.
    */
   benchBypass?: Principal;
+}
+
+/** One request against the rate limit of `key`: the headers on every answer, a 429 past the limit. */
+async function countRequest(limiter: RateLimiter, reply: FastifyReply, key: string): Promise<void> {
+  const limit = await limiter.hit(key);
+  reply.headers(rateLimitHeaders(limit));
+  if (limit.exceeded) {
+    throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', undefined, { 'retry-after': String(limit.retryAfter) });
+  }
 }
 
 /**
@@ -123,19 +137,15 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
       request.principal = deps.benchBypass;
       return;
     }
+    // Public routes need no credential and ignore any that comes (a proxy's basic auth, an empty
+    // Bearer): they are counted per IP, and a stray Authorization header never refuses them.
+    if (config.public) return countRequest(deps.limiter, reply, `ip:${request.ip}`);
+
     const { credential, viaCookie } = presentedCredential(request, deps.secureCookies);
     const verified = credential ? await deps.tokens.verify(credential) : undefined;
     const principal = verified?.ok ? verified.principal : undefined;
+    await countRequest(deps.limiter, reply, principal ? `cred:${principal.credentialId}` : `ip:${request.ip}`);
 
-    const limit = await deps.limiter.hit(principal ? `cred:${principal.credentialId}` : `ip:${request.ip}`);
-    reply.headers(rateLimitHeaders(limit));
-    if (limit.exceeded) {
-      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests', undefined, {
-        'retry-after': String(limit.retryAfter),
-      });
-    }
-
-    if (config.public) return;
     if (!credential) throw new UnauthorizedError();
     if (!principal) throw new UnauthorizedError('Invalid or missing authentication token', 'INVALID_TOKEN');
 

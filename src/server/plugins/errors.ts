@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import sjson from 'secure-json-parse';
 import { AppError, type FieldError } from '../lib/errors.js';
+import { VISIBLE_TEXT } from '../lib/schemas.js';
 
 
 interface AjvError {
@@ -9,6 +9,8 @@ interface AjvError {
   instancePath: string;
   message?: string;
   params: Record<string, unknown>;
+  /** With Ajv's `verbose` (the body validator): the schema the failing keyword belongs to. */
+  parentSchema?: { properties?: Record<string, unknown> };
 }
 
 function fieldPath(instancePath: string, prefix: string): string {
@@ -44,11 +46,59 @@ export function validationDetails(errors: AjvError[], context: string, readOnly:
       message = `must be ${String(e.params.type).replace(',', ' or ')}`;
     } else if (e.keyword === 'format') {
       message = `must be a valid ${String(e.params.format)}`;
+    } else if (e.keyword === 'pattern' && e.params.pattern === VISIBLE_TEXT) {
+      message = 'must not be blank (only spaces or invisible characters)';
+    } else if (e.keyword === 'minProperties' && e.params.limit === 1) {
+      const names = Object.keys(e.parentSchema?.properties ?? {});
+      field = fieldPath(e.instancePath, context);
+      message = names.length > 0 ? `send at least one of: ${names.join(', ')}` : 'must not be empty';
     }
     if (!byField.has(field)) byField.set(field, message);
   }
   return [...byField].map(([field, message]) => ({ field, message }));
 }
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A key that would reach an object's prototype (the rule of secure-json-parse): never taken. */
+const forbiddenKey = (key: string, value: unknown) =>
+  key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'));
+
+/**
+ * One rule for every JSON body, whichever route it goes to: no `__proto__` (or
+ * `constructor.prototype`) key, and no string — value or key — with a lone UTF-16 surrogate
+ * (`"\udfff"`), which one database driver refuses and the other silently turns into U+FFFD.
+ * The first problem found, naming its field (`tags[1]`, `contact.name`). Walks without recursion,
+ * so no nesting depth can overflow the stack.
+ */
+export function bodyProblem(root: unknown): { title: string; detail: FieldError } | undefined {
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return surrogate(path || 'body');
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, v] = entries[i]!;
+        const field = path ? `${path}.${key}` : key;
+        if (forbiddenKey(key, v)) {
+          return { title: `The key ${key} is not allowed`, detail: { field, message: 'is not an allowed key' } };
+        }
+        if (LONE_SURROGATE.test(key)) return surrogate(field);
+        stack.push([v, field]);
+      }
+    }
+  }
+  return undefined;
+}
+
+const surrogate = (field: string) => ({
+  title: 'Invalid input: text must be valid Unicode',
+  detail: { field, message: 'is not valid Unicode text (it has a lone UTF-16 surrogate, e.g. \\udfff)' },
+});
 
 function send(reply: FastifyReply, status: number, code: string, message: string, details?: FieldError[]) {
   const error: Record<string, unknown> = { code, message };
@@ -90,17 +140,21 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 /** The one error handler: every failure leaves as the documented envelope; a 500 never leaks internals. */
 export function registerErrorHandling(app: FastifyInstance, opts: { readOnlyFields: ReadonlySet<string> }) {
   // JSON bodies: an empty body is "no body" (clients send Content-Type on GET and DELETE too);
-  // __proto__ and constructor keys are refused.
+  // then bodyProblem's rules (prototype keys, lone surrogates) for every route alike.
   // Only JSON is accepted: anything else (Fastify's default text/plain included) is a 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      value = JSON.parse(text);
     } catch {
-      done(new AppError(400, 'VALIDATION_ERROR', 'Malformed JSON body', [{ field: 'body', message: 'is not valid JSON' }]), undefined);
+      return done(new AppError(400, 'VALIDATION_ERROR', 'Malformed JSON body', [{ field: 'body', message: 'is not valid JSON' }]), undefined);
     }
+    const problem = bodyProblem(value);
+    if (problem) return done(new AppError(400, 'VALIDATION_ERROR', problem.title, [problem.detail]), undefined);
+    done(null, value);
   });
 
   app.setNotFoundHandler((request, reply) =>

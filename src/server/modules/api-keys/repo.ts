@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../db/driver.js';
 import { contains, equals, oneOf, splitList, type ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 import { fieldError } from '../../lib/errors.js';
 
 const STATUS = `CASE WHEN t.revoked_at IS NOT NULL AND t.revoked_at <= now() THEN 'revoked'
@@ -9,10 +10,12 @@ const STATUS = `CASE WHEN t.revoked_at IS NOT NULL AND t.revoked_at <= now() THE
 export const apiTokens: ListSpec = {
   table: 'api_tokens',
   alias: 't',
-  json: `json_build_object('id', t.id, 'name', t.name, 'label', t.name, 'kind', t.kind, 'purpose', t.purpose,
-    'user_id', t.user_id, 'service_account_id', t.service_account_id, 'key', t.masked, 'masked', t.masked,
-    'scopes', to_json(t.scopes), 'status', ${STATUS}, 'expires_at', iso(t.expires_at), 'created_at', iso(t.created_at),
-    'last_used_at', iso(t.last_used_at), 'revoked_at', iso(t.revoked_at), 'rotated_from', t.rotated_from, 'created_by', t.created_by)`,
+  json: jsonObject({
+    id: 't.id', name: 't.name', label: 't.name', kind: 't.kind', purpose: 't.purpose', user_id: 't.user_id',
+    service_account_id: 't.service_account_id', key: 't.masked', masked: 't.masked', scopes: 'to_json(t.scopes)', status: STATUS,
+    expires_at: 'iso(t.expires_at)', created_at: 'iso(t.created_at)', last_used_at: 'iso(t.last_used_at)',
+    revoked_at: 'iso(t.revoked_at)', rotated_from: 't.rotated_from', created_by: 't.created_by',
+  }),
   sorts: { created_at: 't.created_at', last_used_at: 't.last_used_at', name: 'lower(t.name)', expires_at: 't.expires_at' },
   filters: {
     status: (value, _p, a) => {

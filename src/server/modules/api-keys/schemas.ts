@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp, Name } from '../../lib/schemas.js';
 
 export const EXPIRES_IN = ['never', '30d', '90d', '1y'] as const;
 
@@ -9,8 +9,8 @@ const ScopeList = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
 });
 
 const common = {
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Name of the key (`label` is the same field)' })),
-  label: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Same as `name`' })),
+  name: Type.Optional(Name({ maxLength: 100, description: 'Name of the key (`label` is the same field)' })),
+  label: Type.Optional(Name({ maxLength: 100, description: 'Same as `name`' })),
   scopes: Type.Optional(ScopeList),
   expires_in: Type.Optional(StringEnum(EXPIRES_IN, { description: 'never (default), 30d, 90d or 1y' })),
   expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'An exact expiry instead of expires_in' })),
@@ -64,7 +64,7 @@ export const ApiKeyCreated = Type.Object({
   scopes: Type.Array(Type.String()),
   expires_at: Nullable(Timestamp),
   created_at: Timestamp,
-  rotated_from: Type.Optional(Type.String()),
+  rotated_from: Type.Optional(Nullable(Type.String())),
   previous_key_revoked_at: Type.Optional(Nullable(Timestamp)),
 });
 

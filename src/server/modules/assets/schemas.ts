@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, Name } from '../../lib/schemas.js';
 
 export const ASSET_TYPES = ['host', 'ip', 'domain', 'url', 'application', 'network', 'cloud', 'repository', 'other'] as const;
 
 const fields = {
-  name: Type.String({ minLength: 1, maxLength: 500 }),
+  name: Name({ maxLength: 500 }),
   type: StringEnum(ASSET_TYPES),
   description: Nullable(Type.String({ maxLength: 50000 })),
   tags: Tags,

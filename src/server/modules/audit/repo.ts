@@ -1,14 +1,16 @@
 import { after, before, equals, splitList, type ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 
 /** The one events table read as the audit log: every security event and every object change. */
 export const auditLog: ListSpec = {
   table: 'events',
   alias: 'e',
-  json: `json_build_object('id', e.id, 'action', e.type, 'type', e.type,
-    'actor', json_build_object('type', e.actor_type, 'id', e.actor_id), 'credential_id', e.credential_id,
-    'ip', e.ip, 'user_agent', e.user_agent, 'request_id', e.request_id,
-    'object_type', e.object_type, 'object_id', e.object_id, 'changes', e.changes, 'data', e.data,
-    'created_at', iso(e.created_at))`,
+  json: jsonObject({
+    id: 'e.id', action: 'e.type', type: 'e.type', actor: jsonObject({ type: 'e.actor_type', id: 'e.actor_id' }),
+    credential_id: 'e.credential_id', ip: 'e.ip', user_agent: 'e.user_agent', request_id: 'e.request_id',
+    object_type: 'e.object_type', object_id: 'e.object_id', changes: 'e.changes', data: 'e.data', created_at: 'iso(e.created_at)',
+  }),
+  jsonbValues: true,
   sorts: { created_at: 'e.created_at' },
   filters: {
     actor: equals('actor_id'),

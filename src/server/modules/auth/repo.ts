@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../db/driver.js';
 import type { ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 
 export interface LoginCandidate {
   tenant_id: string;
@@ -182,8 +183,10 @@ export async function revokeSessions(
 export const sessions: ListSpec = {
   table: 'sessions',
   alias: 's',
-  json: `json_build_object('id', s.id, 'created_at', iso(s.created_at), 'last_used_at', iso(s.last_used_at),
-    'expires_at', iso(s.expires_at), 'ip', s.ip, 'user_agent', s.user_agent)`,
+  json: jsonObject({
+    id: 's.id', created_at: 'iso(s.created_at)', last_used_at: 'iso(s.last_used_at)', expires_at: 'iso(s.expires_at)', ip: 's.ip',
+    user_agent: 's.user_agent',
+  }),
   sorts: { created_at: 's.created_at', last_used_at: 's.last_used_at' },
   filters: {},
 };

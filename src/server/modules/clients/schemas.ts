@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { Nullable, Timestamp, ListQuerySchema, FilterString, WebUrl } from '../../lib/schemas.js';
+import { Nullable, Timestamp, ListQuerySchema, FilterString, WebUrl, Name } from '../../lib/schemas.js';
 
 const fields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Name({ maxLength: 200 }),
   contact_name: Nullable(Type.String({ maxLength: 200 })),
   contact_email: Nullable(Type.String({ format: 'email', maxLength: 320 })),
   website: Nullable(WebUrl),

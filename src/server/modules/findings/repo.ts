@@ -1,8 +1,7 @@
 import type { Queryable } from '../../../db/driver.js';
 import { after, before, equals, hasTags, oneOf, splitList, type Filter, type ListSpec } from '../../lib/list.js';
-import { Params } from '../../lib/sql.js';
+import { jsonObject, Params, positionIn } from '../../lib/sql.js';
 import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
-import { positionIn } from '../../lib/sql.js';
 
 // The GIN lookup goes through finding_search_ids (see 0001_init.sql): under RLS a plain `@@` here
 // would scan every finding of the tenant. It runs once per statement, for the page and the total.
@@ -19,14 +18,17 @@ const COUNTABLE = new Set(['severity', 'status', 'project_id']);
 export const findings: ListSpec = {
   table: 'findings',
   alias: 'f',
-  json: `json_build_object(
-    'id', f.id, 'project_id', f.project_id, 'title', f.title, 'severity', f.severity, 'status', f.status,
-    'description', f.description, 'impact', f.impact, 'remediation', f.remediation,
-    'steps_to_reproduce', f.steps_to_reproduce, 'references', to_json(f."references"), 'cwe', f.cwe,
-    'cve', to_json(f.cve), 'cvss_vector', f.cvss_vector, 'cvss_score', f.cvss_score,
-    'asset_ids', coalesce((SELECT json_agg(fa.asset_id ORDER BY fa.asset_id) FROM finding_assets fa
-                            WHERE fa.tenant_id = f.tenant_id AND fa.finding_id = f.id), '[]'::json),
-    'tags', to_json(f.tags), 'created_at', iso(f.created_at), 'updated_at', iso(f.updated_at))`,
+  json: jsonObject({
+    id: 'f.id', project_id: 'f.project_id', title: 'f.title', severity: 'f.severity', status: 'f.status',
+    description: 'f.description', impact: 'f.impact', remediation: 'f.remediation', steps_to_reproduce: 'f.steps_to_reproduce',
+    references: 'to_json(f."references")', cwe: 'f.cwe', cve: 'to_json(f.cve)', cvss_vector: 'f.cvss_vector',
+    // float8 prints 10 where numeric(3,1) prints 10.0: the same number, written as JSON.stringify would.
+    cvss_score: 'f.cvss_score::float8',
+    // array_to_json, not json_agg, which writes `[a, b]`.
+    asset_ids: `coalesce((SELECT array_to_json(array_agg(fa.asset_id ORDER BY fa.asset_id)) FROM finding_assets fa
+                           WHERE fa.tenant_id = f.tenant_id AND fa.finding_id = f.id), '[]'::json)`,
+    tags: 'to_json(f.tags)', created_at: 'iso(f.created_at)', updated_at: 'iso(f.updated_at)',
+  }),
   sorts: {
     created_at: 'f.created_at',
     updated_at: 'f.updated_at',

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, WebUrl } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, WebUrl, Name } from '../../lib/schemas.js';
 
 
 const longText = Nullable(Type.String({ maxLength: 100_000 }));
 const fields = {
-  title: Type.String({ minLength: 1, maxLength: 500 }),
+  title: Name({ maxLength: 500 }),
   severity: StringEnum(SEVERITIES),
   status: StringEnum(FINDING_STATUSES),
   description: longText,

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../../db/driver.js';
-import { found, rethrowReference, ValidationError } from '../../lib/errors.js';
+import { fieldError, found, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { deleteRow, mustExist, getRow, insertRow, insertRows, updateRow } from '../../lib/crud.js';
 import { Batcher } from '../../lib/batcher.js';
@@ -20,8 +20,13 @@ type FindingFields = Record<string, unknown> & {
 /**
  * The score always comes from the vector. A finding without an explicit severity takes the
  * vector's band (on create: Info without a vector; on update: only when the vector changes).
+ * Clearing the vector of a finding takes a severity with it: the band it had came from the vector,
+ * and keeping or dropping it silently would both be a guess.
  */
 function withCvss(fields: FindingFields, creating: boolean): Record<string, unknown> {
+  if (!creating && fields.cvss_vector === null && fields.severity === undefined) {
+    throw fieldError('severity', 'is required when cvss_vector is cleared (null): send the severity the finding has without a vector');
+  }
   const { asset_ids: _assets, ...row } = fields;
   if (typeof fields.cvss_vector === 'string') {
     const cvss = scoreVector(fields.cvss_vector);

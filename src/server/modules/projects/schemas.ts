@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import { DateOnly, FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp } from '../../lib/schemas.js';
+import { DateOnly, FilterString, ListQuerySchema, Nullable, StringEnum, Tags, Timestamp, Name } from '../../lib/schemas.js';
 
 export const PROJECT_STATUSES = ['planned', 'in_progress', 'completed', 'archived'] as const;
 
 const fields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Name({ maxLength: 200 }),
   client_id: Nullable(Type.String({ minLength: 1, maxLength: 64 })),
   status: StringEnum(PROJECT_STATUSES),
   description: Nullable(Type.String({ maxLength: 50000 })),

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../db/driver.js';
 import { after, before, equals, oneOf, type ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 import { REPORT_FORMATS } from './render/model.js';
 
 export const REPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
@@ -7,16 +8,18 @@ export const REPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as c
 export const reports: ListSpec = {
   table: 'reports',
   alias: 'r',
-  json: `json_build_object(
-    'id', r.id, 'project_id', r.project_id, 'format', r.format, 'template_id', r.template_id,
-    'template_name', r.template_name, 'title', r.title, 'version', r.version, 'classification', r.classification,
-    'include', r.include, 'status', r.status, 'progress', r.progress, 'error', r.error, 'size', r.size,
-    'sha256', r.sha256, 'filename', r.filename,
-    'created_by', json_build_object('type', r.created_by_type, 'id', r.created_by, 'name', CASE r.created_by_type
-      WHEN 'user' THEN (SELECT u.name FROM users u WHERE u.tenant_id = r.tenant_id AND u.id = r.created_by)
-      WHEN 'service_account' THEN (SELECT s.name FROM service_accounts s WHERE s.tenant_id = r.tenant_id AND s.id = r.created_by)
-      END),
-    'created_at', iso(r.created_at), 'started_at', iso(r.started_at), 'completed_at', iso(r.completed_at))`,
+  json: jsonObject({
+    id: 'r.id', project_id: 'r.project_id', format: 'r.format', template_id: 'r.template_id', template_name: 'r.template_name',
+    title: 'r.title', version: 'r.version', classification: 'r.classification', include: 'r.include', status: 'r.status',
+    progress: 'r.progress', error: 'r.error', size: 'r.size', sha256: 'r.sha256', filename: 'r.filename',
+    created_by: jsonObject({
+      type: 'r.created_by_type', id: 'r.created_by', name: `CASE r.created_by_type
+        WHEN 'user' THEN (SELECT u.name FROM users u WHERE u.tenant_id = r.tenant_id AND u.id = r.created_by)
+        WHEN 'service_account' THEN (SELECT s.name FROM service_accounts s WHERE s.tenant_id = r.tenant_id AND s.id = r.created_by)
+        END`,
+    }),
+    created_at: 'iso(r.created_at)', started_at: 'iso(r.started_at)', completed_at: 'iso(r.completed_at)',
+  }),
   sorts: { created_at: 'r.created_at', version: "string_to_array(r.version, '.')::int[]" },
   filters: {
     project_id: equals('project_id'),
@@ -30,10 +33,10 @@ export const reports: ListSpec = {
 export const templates: ListSpec = {
   table: 'report_templates',
   alias: 't',
-  json: `json_build_object(
-    'id', t.id, 'name', t.name, 'description', t.description, 'kind', t.kind, 'filename', t.filename,
-    'size', t.size, 'sha256', t.sha256, 'built_in', false, 'created_by', t.created_by,
-    'created_at', iso(t.created_at), 'updated_at', iso(t.updated_at))`,
+  json: jsonObject({
+    id: 't.id', name: 't.name', description: 't.description', kind: 't.kind', filename: 't.filename', size: 't.size',
+    sha256: 't.sha256', built_in: 'false', created_by: 't.created_by', created_at: 'iso(t.created_at)', updated_at: 'iso(t.updated_at)',
+  }),
   sorts: { created_at: 't.created_at', name: 'lower(t.name)' },
   filters: { kind: oneOf('kind', 'kind', ['docx', 'typst', 'html', 'markdown']) },
 };

@@ -1,18 +1,20 @@
 import type { Queryable } from '../../../db/driver.js';
-import { contains, oneOf, type ListSpec } from '../../lib/list.js';
+import { contains, flag, oneOf, type ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 import { ROLES } from '../../lib/scopes.js';
 
 export const serviceAccounts: ListSpec = {
   table: 'service_accounts',
   alias: 'sa',
-  json: `json_build_object('id', sa.id, 'name', sa.name, 'description', sa.description, 'role', sa.role, 'active', sa.active,
-    'token_count', (SELECT count(*) FROM api_tokens t WHERE t.tenant_id = sa.tenant_id AND t.service_account_id = sa.id
-                      AND (t.revoked_at IS NULL OR t.revoked_at > now()) AND (t.expires_at IS NULL OR t.expires_at > now())),
-    'created_at', iso(sa.created_at), 'updated_at', iso(sa.updated_at))`,
+  json: jsonObject({
+    id: 'sa.id', name: 'sa.name', description: 'sa.description', role: 'sa.role', active: 'sa.active',
+    token_count: '(SELECT count(*) FROM api_tokens t WHERE t.tenant_id = sa.tenant_id AND t.service_account_id = sa.id AND (t.revoked_at IS NULL OR t.revoked_at > now()) AND (t.expires_at IS NULL OR t.expires_at > now()))',
+    created_at: 'iso(sa.created_at)', updated_at: 'iso(sa.updated_at)',
+  }),
   sorts: { created_at: 'sa.created_at', updated_at: 'sa.updated_at', name: 'lower(sa.name)' },
   filters: {
     role: oneOf('role', 'role', ROLES),
-    active: (value, p, a) => `${a}.active = ${p.add(value === 'true')}`,
+    active: flag('active'),
     search: contains(['name']),
     // Deleted accounts are kept (their tokens' history refers to them) but never listed.
     live: (_v, _p, a) => `${a}.deleted_at IS NULL`,

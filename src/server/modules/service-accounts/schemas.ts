@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp, Name, BooleanFilter } from '../../lib/schemas.js';
 import { ROLES } from '../../lib/scopes.js';
 
 export const ServiceAccount = Type.Object({
@@ -15,7 +15,7 @@ export const ServiceAccount = Type.Object({
 
 export const ServiceAccountCreate = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Name({ maxLength: 200 }),
     role: StringEnum(ROLES),
     description: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
   },
@@ -24,7 +24,7 @@ export const ServiceAccountCreate = Type.Object(
 
 export const ServiceAccountUpdate = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Name({ maxLength: 200 })),
     role: Type.Optional(StringEnum(ROLES)),
     description: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
     active: Type.Optional(Type.Boolean()),
@@ -34,6 +34,6 @@ export const ServiceAccountUpdate = Type.Object(
 
 export const ServiceAccountListQuery = ListQuerySchema(['created_at', 'updated_at', 'name'], {
   role: FilterString('One or more of admin, manager, tester, viewer'),
-  active: Type.Optional(Type.Boolean()),
+  active: BooleanFilter('true or false'),
   search: FilterString('Case-insensitive match on the name'),
 });

@@ -1,17 +1,20 @@
 import type { Queryable } from '../../../db/driver.js';
-import { contains, oneOf, type ListSpec } from '../../lib/list.js';
+import { contains, flag, oneOf, type ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 import { ROLES } from '../../lib/scopes.js';
 
 export const users: ListSpec = {
   table: 'users',
   alias: 'u',
   // Never any password or 2FA material.
-  json: `json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'role', u.role, 'active', u.active,
-    'totp_enabled', u.totp_enabled_at IS NOT NULL, 'created_at', iso(u.created_at), 'updated_at', iso(u.updated_at))`,
+  json: jsonObject({
+    id: 'u.id', email: 'u.email', name: 'u.name', role: 'u.role', active: 'u.active', totp_enabled: 'u.totp_enabled_at IS NOT NULL',
+    created_at: 'iso(u.created_at)', updated_at: 'iso(u.updated_at)',
+  }),
   sorts: { created_at: 'u.created_at', updated_at: 'u.updated_at', email: 'u.email', name: 'lower(u.name)' },
   filters: {
     role: oneOf('role', 'role', ROLES),
-    active: (value, p, a) => `${a}.active = ${p.add(value === 'true')}`,
+    active: flag('active'),
     search: contains(['name', 'email']),
   },
 };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp, Name, BooleanFilter } from '../../lib/schemas.js';
 import { ROLES } from '../../lib/scopes.js';
 import { PasswordLink } from '../invitations/schemas.js';
 
@@ -18,14 +18,14 @@ export const USER_SORTS = ['created_at', 'updated_at', 'email', 'name'] as const
 
 export const UserListQuery = ListQuerySchema(USER_SORTS, {
   role: FilterString('One or more of admin, manager, tester, viewer (comma-separated)'),
-  active: Type.Optional(Type.Boolean()),
+  active: BooleanFilter('true or false'),
   search: FilterString('Case-insensitive match on name or email'),
 });
 
 export const UserCreate = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 320 }),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Name({ maxLength: 200 }),
     role: StringEnum(ROLES),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'At least 12 characters, not the email, not a common password. Without it the answer carries an invitation link.' })),
   },
@@ -40,7 +40,7 @@ export const UserCreated = Type.Object({
 
 export const UserUpdate = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Name({ maxLength: 200 })),
     role: Type.Optional(StringEnum(ROLES)),
     active: Type.Optional(Type.Boolean()),
   },

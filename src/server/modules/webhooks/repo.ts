@@ -1,16 +1,18 @@
 import type { Queryable } from '../../../db/driver.js';
-import { equals, oneOf, type ListSpec } from '../../lib/list.js';
+import { equals, flag, oneOf, type ListSpec } from '../../lib/list.js';
+import { jsonObject } from '../../lib/sql.js';
 
 export const webhooks: ListSpec = {
   table: 'webhooks',
   alias: 'w',
-  json: `json_build_object(
-    'id', w.id, 'url', w.url, 'events', to_json(w.events), 'description', w.description, 'active', w.active,
-    'disabled_reason', w.disabled_reason, 'disabled_at', iso(w.disabled_at), 'failing_since', iso(w.failing_since),
-    'previous_secret_expires_at', CASE WHEN w.previous_expires_at > now() THEN iso(w.previous_expires_at) END,
-    'created_at', iso(w.created_at), 'updated_at', iso(w.updated_at))`,
+  json: jsonObject({
+    id: 'w.id', url: 'w.url', events: 'to_json(w.events)', description: 'w.description', active: 'w.active',
+    disabled_reason: 'w.disabled_reason', disabled_at: 'iso(w.disabled_at)', failing_since: 'iso(w.failing_since)',
+    previous_secret_expires_at: 'CASE WHEN w.previous_expires_at > now() THEN iso(w.previous_expires_at) END',
+    created_at: 'iso(w.created_at)', updated_at: 'iso(w.updated_at)',
+  }),
   sorts: { created_at: 'w.created_at', updated_at: 'w.updated_at' },
-  filters: { active: (value, p, a) => `${a}.active = ${p.add(value === 'true')}` },
+  filters: { active: flag('active') },
 };
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
@@ -18,12 +20,13 @@ export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export const deliveries: ListSpec = {
   table: 'webhook_deliveries',
   alias: 'd',
-  json: `json_build_object(
-    'id', d.id, 'webhook_id', d.webhook_id, 'event_id', d.event_id, 'event', d.event_type, 'status', d.status,
-    'attempt', d.attempts, 'attempted_at', iso(d.last_attempt_at), 'duration_ms', d.duration_ms,
-    'response_status', d.response_status, 'response_body', d.response_body, 'error', d.error,
-    'next_attempt_at', CASE WHEN d.status = 'pending' THEN iso(d.next_attempt_at) END,
-    'redelivery_of', d.redelivery_of, 'created_at', iso(d.created_at))`,
+  json: jsonObject({
+    id: 'd.id', webhook_id: 'd.webhook_id', event_id: 'd.event_id', event: 'd.event_type', status: 'd.status',
+    attempt: 'd.attempts', attempted_at: 'iso(d.last_attempt_at)', duration_ms: 'd.duration_ms',
+    response_status: 'd.response_status', response_body: 'd.response_body', error: 'd.error',
+    next_attempt_at: `CASE WHEN d.status = 'pending' THEN iso(d.next_attempt_at) END`, redelivery_of: 'd.redelivery_of',
+    created_at: 'iso(d.created_at)',
+  }),
   sorts: { created_at: 'd.created_at' },
   filters: {
     status: oneOf('status', 'status', DELIVERY_STATUSES),

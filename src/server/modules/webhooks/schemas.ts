@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp, BooleanFilter } from '../../lib/schemas.js';
 import { DELIVERY_STATUSES } from './repo.js';
 
 /** The webhook schemas; `events` takes `*` or the catalog's subscribable types (the modules' declarations). */
@@ -38,7 +38,7 @@ export function webhookSchemas(subscribable: readonly string[]) {
   return { WebhookCreate, WebhookUpdate, Webhook, WebhookWithSecret };
 }
 
-export const WebhookListQuery = ListQuerySchema(['created_at', 'updated_at'], { active: FilterString('true or false') });
+export const WebhookListQuery = ListQuerySchema(['created_at', 'updated_at'], { active: BooleanFilter('true or false') });
 
 export const Delivery = Type.Object({
   id: Type.String({ examples: ['dlv_01jd3k8m2q0000000000000000'] }),

@@ -1,100 +1,94 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Where a webhook may not send: every address that reaches the server's own host or network, or
  * a cloud provider's metadata service. Checked on every address a host resolves to, at delivery
- * time, and the connection then goes to the address that was checked.
+ * time, and the connection then goes to the address that was checked. The ranges are ipaddr.js's
+ * (its `range()` names): only `unicast` is public.
  */
-const V4_BLOCKED: [string, number, string][] = [
-  ['0.0.0.0', 8, 'unspecified'],
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'IETF protocol assignments'],
-  ['192.0.2.0', 24, 'documentation'],
-  ['192.88.99.0', 24, '6to4 relay'],
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'benchmarking'],
-  ['198.51.100.0', 24, 'documentation'],
-  ['203.0.113.0', 24, 'documentation'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
-  // Azure's wire server and Alibaba's metadata service sit outside the private ranges.
-  ['168.63.129.16', 32, 'cloud metadata'],
-  ['100.100.100.200', 32, 'cloud metadata'],
+const V4_LABELS: Record<string, string> = {
+  unspecified: 'unspecified',
+  broadcast: 'reserved (broadcast)',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'carrier-grade NAT',
+  private: 'private',
+  reserved: 'reserved',
+  as112: 'AS112 DNS sink',
+  amt: 'AMT relay',
+};
+
+const V6_LABELS: Record<string, string> = {
+  unspecified: 'unspecified',
+  linkLocal: 'link-local',
+  multicast: 'multicast',
+  loopback: 'loopback',
+  uniqueLocal: 'unique-local',
+  deprecatedSiteLocal: 'site-local',
+  discard: 'discard',
+  teredo: 'Teredo tunnel',
+  benchmarking: 'benchmarking',
+  amt: 'AMT relay',
+  as112v6: 'AS112 DNS sink',
+  deprecatedOrchid: 'ORCHID',
+  orchid2: 'ORCHID',
+  droneRemoteIdProtocolEntityTags: 'reserved',
+  segmentRouting: 'segment routing (SRv6)',
+  reserved: 'reserved (documentation or IETF protocol assignments)',
+};
+
+/** Public-looking unicast addresses that are not public either. */
+const V4_EXTRA: [ipaddr.IPv4, number, string][] = [
+  // Azure's wire server (Alibaba's metadata service, 100.100.100.200, is inside carrier-grade NAT).
+  [ipaddr.IPv4.parse('168.63.129.16'), 32, 'cloud metadata'],
 ];
 
-const V6_BLOCKED: [string, number, string][] = [
-  ['::', 128, 'unspecified'],
-  ['::1', 128, 'loopback'],
-  ['100::', 64, 'discard'],
-  ['2001:db8::', 32, 'documentation'],
-  ['fc00::', 7, 'unique-local'],
-  ['fe80::', 10, 'link-local'],
-  ['fec0::', 10, 'site-local'],
-  ['ff00::', 8, 'multicast'],
-];
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
 
-const v4 = new net.BlockList();
-const v6 = new net.BlockList();
-// One list per range as well, to name the range in the refusal.
-const ranges: { family: 'ipv4' | 'ipv6'; label: string; list: net.BlockList }[] = [];
-for (const [family, table, all] of [['ipv4', V4_BLOCKED, v4], ['ipv6', V6_BLOCKED, v6]] as const) {
-  for (const [address, prefix, label] of table) {
-    all.addSubnet(address, prefix, family);
-    const list = new net.BlockList();
-    list.addSubnet(address, prefix, family);
-    ranges.push({ family, label, list });
-  }
+/** The IPv4 address in two 16-bit groups of an IPv6 address. */
+const v4Of = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+
+function v4Reason(ip: ipaddr.IPv4, shown: string): string | undefined {
+  const range = ip.range();
+  if (range !== 'unicast') return `${shown} is a ${V4_LABELS[range] ?? range} address`;
+  const extra = V4_EXTRA.find(([net, bits]) => ip.match(net, bits));
+  return extra && `${shown} is a ${extra[2]} address`;
 }
 
-/** The 8 groups of an IPv6 address, each 0..0xffff (handles `::` and a dotted IPv4 tail). */
-function ipv6Groups(address: string): number[] {
-  let text = address.split('%')[0]!.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    text = text.slice(0, -dotted[1]!.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  const h = parse(head);
-  const t = tail === undefined ? [] : parse(tail);
-  return [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
-}
-
-/** The IPv4 address an IPv6 one carries (IPv4-mapped, IPv4-compatible, NAT64, 6to4), if any. */
-function embeddedIpv4(address: string): string | undefined {
-  const g = ipv6Groups(address);
-  const v4of = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
-  if (zeros(5) && g[5] === 0xffff) return v4of(g[6]!, g[7]!); // ::ffff:a.b.c.d
-  if (zeros(6) && (g[6] !== 0 || g[7]! > 1)) return v4of(g[6]!, g[7]!); // ::a.b.c.d (deprecated)
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4of(g[6]!, g[7]!); // NAT64
-  if (g[0] === 0x2002) return v4of(g[1]!, g[2]!); // 6to4
-  return undefined;
+/**
+ * An IPv6 address that carries an IPv4 one is judged by that IPv4 address: IPv4-mapped
+ * (::ffff:0:0/96), SIIT (::ffff:0:0:0/96), IPv4-compatible (::/96), the well-known NAT64 prefix
+ * (64:ff9b::/96) and 6to4 (2002::/16). Where the IPv4 part cannot be told for sure, the range is
+ * refused whole: local-use NAT64 (64:ff9b:1::/48, the prefix length is the operator's) and Teredo.
+ */
+function v6Reason(ip: ipaddr.IPv6, shown: string): string | undefined {
+  const range = ip.range();
+  const g = ip.parts;
+  let inner: ipaddr.IPv4 | undefined;
+  if (range === 'ipv4Mapped' || range === 'rfc6145') inner = v4Of(g[6]!, g[7]!);
+  else if (range === 'rfc6052') {
+    if (!ip.match(NAT64_WELL_KNOWN)) return `${shown} is a local-use NAT64 address`;
+    inner = v4Of(g[6]!, g[7]!);
+  } else if (range === '6to4') inner = v4Of(g[1]!, g[2]!);
+  else if (range === 'unicast') {
+    if (!ip.match(IPV4_COMPATIBLE)) return undefined;
+    inner = v4Of(g[6]!, g[7]!);
+  } else return `${shown} is a ${V6_LABELS[range] ?? range} address`;
+  const reason = v4Reason(inner, inner.toString());
+  return reason && `${reason} (in ${shown})`;
 }
 
 /** Why an IP address must not be sent to, or undefined when it is a public address. */
 export function blockedReason(address: string): string | undefined {
-  const family = net.isIP(address);
-  if (family === 4) {
-    if (!v4.check(address, 'ipv4')) return undefined;
-  } else if (family === 6) {
-    const inner = embeddedIpv4(address);
-    if (inner !== undefined) {
-      const reason = blockedReason(inner);
-      return reason && `${reason} (in ${address})`;
-    }
-    if (!v6.check(address, 'ipv6')) return undefined;
-  } else {
-    return 'not an IP address';
-  }
-  const kind = ranges.find((r) => r.family === (family === 4 ? 'ipv4' : 'ipv6') && r.list.check(address, r.family));
-  return `${address} is a ${kind?.label ?? 'non-public'} address`;
+  // net.isIP first: only the standard text forms (what DNS answers and URL hosts are), not the
+  // legacy ones ipaddr.js also reads (0x7f.1, 2130706433).
+  if (net.isIP(address) === 0) return 'not an IP address';
+  const ip = ipaddr.parse(address);
+  return ip.kind() === 'ipv4' ? v4Reason(ip as ipaddr.IPv4, address) : v6Reason(ip as ipaddr.IPv6, address);
 }
 
 export class BlockedAddressError extends Error {
