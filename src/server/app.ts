@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Database } from '../db/driver.js';
@@ -15,8 +16,13 @@ import { createKeyStore } from './lib/jwt.js';
 import { connectRedis, createRevocationBus, redisReady } from './lib/redis.js';
 import { modules } from './modules/index.js';
 import { createReadCache } from './lib/read-cache.js';
+import { createPasswordHasher, type PasswordCost } from './lib/passwords.js';
+import { registerResponseCheck, type ResponseMismatch } from './plugins/response-check.js';
 import type { App, AppContext } from './types.js';
 import { VERSION } from './version.js';
+import { publicErrorResponses } from './lib/schemas.js';
+
+const OpenApiDocument = Type.Object({ openapi: Type.String() }, { additionalProperties: true, description: 'An OpenAPI 3.1 document' });
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +33,14 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Benchmarks only: see AuthDeps.benchBypass in plugins/auth.ts. Never set by main.ts. */
   benchAuthBypass?: Principal;
+  /**
+   * Test harness only: a cheaper argon2id cost, so that tests creating hundreds of users do not
+   * spend minutes hashing. main.ts never sets it and no setting or environment variable reaches
+   * it, so a deployment always hashes at ARGON2_OPTIONS.
+   */
+  passwordCost?: PasswordCost;
+  /** Test harness only: validate every response against its route's schema (plugins/response-check.ts). */
+  checkResponses?: (mismatch: ResponseMismatch) => void;
 }
 
 /** Headers and fields that carry secrets: never logged. */
@@ -71,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const keys = createKeyStore({ db, secret: deps.secret });
-  const tokens = createTokenService({ db, secret: deps.secret, keys });
+  const tokens = createTokenService({ db, secret: deps.secret, keys, cacheTtlMs: config.credentialCacheMs });
   // With REDIS_URL, rate-limit counters and revocations are shared by every instance.
   let store = deps.rateLimitStore;
   if (config.redisUrl) {
@@ -96,10 +110,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   store ??= new MemoryRateLimitStore();
   const loginThrottle = createFailureThrottle({ store, windowSeconds: config.loginWindowSeconds });
   const reads = createReadCache({ db, maxBytes: config.readCacheBytes });
-  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads };
+  const passwords = createPasswordHasher(deps.passwordCost);
+  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads, passwords };
   app.decorate('ctx', ctx);
 
   registerErrorHandling(app);
+  if (deps.checkResponses) registerResponseCheck(app, deps.checkResponses);
   await registerOpenApi(app, { version: VERSION, modules });
   const limiter = createRateLimiter({
     perMinute: config.rateLimitPerMinute,
@@ -113,9 +129,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const typed = api as unknown as App;
       for (const m of modules) m.register(typed, ctx);
       typed.get('/openapi.json', {
-        schema: { operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [] },
+        schema: {
+          operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [],
+          response: { 200: OpenApiDocument, ...publicErrorResponses },
+        },
         config: { public: true },
-      }, async () => app.swagger());
+      }, async () => app.swagger() as { openapi: string });
     },
     { prefix: '/api/v1' },
   );

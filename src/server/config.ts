@@ -25,6 +25,8 @@ export interface Config {
   loginWindowSeconds: number;
   /** Mark session cookies Secure even when the request arrived over plain HTTP (TLS ends at a proxy). */
   secureCookies: boolean;
+  /** How long a verified credential is trusted from memory; without Redis, the delay before another instance sees a revocation. */
+  credentialCacheMs: number;
   webhooks: WebhookConfig;
 }
 
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerIp: intSetting(env, 'NEURO_LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
+    credentialCacheMs: intSetting(env, 'NEURO_CREDENTIAL_CACHE_SECONDS', 30, 1, 300) * 1000,
     webhooks: webhookSettings(env),
   };
 }

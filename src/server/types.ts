@@ -6,6 +6,7 @@ import type { TokenService } from './modules/tokens/service.js';
 import type { KeyStore } from './lib/jwt.js';
 import type { FailureThrottle } from './plugins/rate-limit.js';
 import type { ReadCache } from './lib/read-cache.js';
+import type { PasswordHasher } from './lib/passwords.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -29,6 +30,8 @@ export interface AppContext {
   loginThrottle: FailureThrottle;
   /** Rendered responses of the core reads, exact per tenant data version. */
   reads: ReadCache;
+  /** argon2id hashing of login passwords. */
+  passwords: PasswordHasher;
 }
 
 /** A feature module: registers its routes (under /api/v1) and builds its own services. */

@@ -6,7 +6,7 @@ import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
 import { listRows, type ListQuery, type ListPage } from '../../lib/list.js';
-import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js';
+import { checkPasswordPolicy } from '../../lib/passwords.js';
 import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
 import { csrfToken } from '../../lib/cookies.js';
 import * as repo from './repo.js';
@@ -55,13 +55,13 @@ function anonymousCaller(tenantId: string, meta: RequestMeta): Caller {
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret'>) {
-  const { db, config, keys, tokens, loginThrottle: throttle, secret } = ctx;
+export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret' | 'passwords'>) {
+  const { db, config, keys, tokens, loginThrottle: throttle, secret, passwords } = ctx;
   const totpKey = deriveKey(secret, 'totp-secret');
   const refreshKey = deriveKey(secret, 'refresh-token');
   const recoveryKey = deriveKey(secret, 'recovery-code');
   const hashRecovery = (userId: string, code: string) => keyedHash(recoveryKey, `${userId}:${normalizeRecoveryCode(code)}`);
-  void dummyHash(); // computed ahead of the first login with an unknown email
+  void passwords.dummyHash(); // computed ahead of the first login with an unknown email
 
   const accountKey = (email: string) => ({ key: `acct:${email.toLowerCase()}`, limit: config.loginMaxFailures });
   const ipKey = (ip: string | null) => ({ key: `ip:${ip ?? 'unknown'}`, limit: config.loginMaxFailuresPerIp });
@@ -133,7 +133,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
   /** Checks the caller's own password, counting failures like logins. */
   async function confirmPassword(caller: Caller, user: repo.UserSecrets, password: string, field: string) {
     await throttled([accountKey(user.email)]);
-    if (!user.password_hash || !(await verifyPassword(user.password_hash, password))) {
+    if (!user.password_hash || !(await passwords.verify(user.password_hash, password))) {
       await throttle.fail([accountKey(user.email), ipKey(caller.ip)]);
       throw fieldError(field, 'is not correct');
     }
@@ -159,7 +159,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       }
       const user = candidates[0];
       // The same argon2 work whether or not the account exists.
-      const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
+      const ok = await passwords.verify(user?.password_hash ?? (await passwords.dummyHash()), input.password);
       if (!user || !user.password_hash || !user.active || !ok) {
         await throttle.fail(limits);
         const tenantId = user?.tenant_id ?? (slug ? await db.system((q) => repo.tenantIdOfSlug(q, slug)) : undefined);
@@ -179,8 +179,8 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
         }
       }
       await throttle.clear(accountKey(email).key);
-      if (needsRehash(user.password_hash)) {
-        const rehashed = await hashPassword(input.password);
+      if (passwords.needsRehash(user.password_hash)) {
+        const rehashed = await passwords.hash(input.password);
         await db.tenant(tenantId, (q) => repo.setPassword(q, tenantId, user.user_id, rehashed));
       }
       return openSession(tenantId, user.user_id, meta, {
@@ -272,7 +272,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       await confirmPassword(caller, user, input.current_password, 'current_password');
       checkPasswordPolicy(input.new_password, user.email, 'new_password');
       if (input.new_password === input.current_password) throw fieldError('new_password', 'must differ from the current password');
-      const hash = await hashPassword(input.new_password);
+      const hash = await passwords.hash(input.new_password);
       const current = caller.principal!.kind === 'session' ? caller.principal!.credentialId : undefined;
       const revoked = await db.tenantTx(caller.tenantId, async (q) => {
         await repo.setPassword(q, caller.tenantId, user.id, hash);

@@ -5,7 +5,7 @@ import { getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
-import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
+import { checkPasswordPolicy } from '../../lib/passwords.js';
 import * as repo from './repo.js';
 import { users } from './repo.js';
 
@@ -24,7 +24,7 @@ export interface UserUpdateInput {
   active?: boolean;
 }
 
-export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'tokens'>) {
+export function createUserService({ db, tokens, passwords }: Pick<AppContext, 'db' | 'tokens' | 'passwords'>) {
   async function get(caller: Caller, id: string): Promise<string> {
     const json = await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id));
     if (!json) throw new NotFoundError('User');
@@ -38,7 +38,7 @@ export function createUserService({ db, tokens }: Pick<AppContext, 'db' | 'token
     async create(caller: Caller, input: UserCreateInput): Promise<string> {
       const email = input.email.trim().toLowerCase();
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
-      const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+      const passwordHash = input.password === undefined ? null : await passwords.hash(input.password);
       try {
         return await db.tenantTx(caller.tenantId, async (q) => {
           const json = await insertRow(q, users, caller.tenantId, {
