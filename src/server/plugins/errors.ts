@@ -9,6 +9,7 @@ const READ_ONLY = new Set(['id', 'tenant_id', 'created_at', 'updated_at', 'cvss_
 interface AjvError {
   keyword: string;
   instancePath: string;
+  schemaPath?: string;
   message?: string;
   params: Record<string, unknown>;
 }
@@ -26,6 +27,14 @@ function fieldPath(instancePath: string, prefix: string): string {
 /** Turns Ajv's errors into one `{field, message}` per bad field, in words a client can act on. */
 export function validationDetails(errors: AjvError[], context: string): FieldError[] {
   const byField = new Map<string, string>();
+  // "One of these fields is required" (lib/schemas.ts OneOfRequired): one error naming the first.
+  const alternatives = errors.filter((e) => e.keyword === 'required' && /\/anyOf\/\d+\/required$/.test(e.schemaPath ?? ''));
+  if (alternatives.length > 1) {
+    const [first, ...rest] = alternatives.map((e) => String(e.params.missingProperty));
+    const parent = fieldPath(alternatives[0]!.instancePath, '');
+    byField.set([parent, first].filter(Boolean).join('.'), `is required (or ${rest.join(', ')})`);
+    errors = errors.filter((e) => !alternatives.includes(e) && !(e.keyword === 'anyOf' && e.instancePath === alternatives[0]!.instancePath));
+  }
   for (const e of errors) {
     let field = fieldPath(e.instancePath, context);
     let message = e.message ?? 'is invalid';
