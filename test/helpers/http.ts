@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 /** A small JSON client over fetch for tests: every call returns status, headers and parsed body. */
 export interface Response<T = any> {
   status: number;
@@ -39,4 +41,40 @@ export function client(baseUrl: string, token?: string): Client {
     del: (path, headers) => request('DELETE', path, { headers }),
     request,
   };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  body: any;
+}
+
+/**
+ * A request over node:http, for what fetch will not send: a Host header, a GET with a body, odd
+ * headers. An object `body` is sent as JSON; a string is sent as it is.
+ */
+export function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const json = opts.body !== undefined && typeof opts.body !== 'string';
+    const body = json ? JSON.stringify(opts.body) : (opts.body as string | undefined);
+    const headers = { ...(json ? { 'content-type': 'application/json' } : {}), ...opts.headers };
+    const req = http.request(url, { method: opts.method ?? 'GET', headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        let parsed: any;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          parsed = text;
+        }
+        resolve({ status: res.statusCode!, headers: res.headers, text, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
 }
