@@ -117,10 +117,12 @@ describe('start-up', { timeout: 480_000 }, () => {
       });
       req.on('error', reject);
       req.write(body.slice(0, 10));
-      setTimeout(() => {
+      // SIGTERM once the server has the request (it logs it on arrival): a fixed 300 ms was not
+      // always enough on a loaded machine, and a request that arrives after SIGTERM gets a 503.
+      p.waitFor(/incoming request/).then(() => {
         p.proc.kill('SIGTERM');
         setTimeout(() => req.end(body.slice(10)), 500);
-      }, 300);
+      }, reject);
     });
     const res = await response;
     expect(res.status, res.text).toBe(201);
