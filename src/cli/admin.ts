@@ -1,12 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../server/config.js';
-import { openDatabase, DataDirInUseError } from '../db/driver.js';
-import { resolveSecret } from '../server/lib/secret.js';
 import { generateToken, isWellFormedToken } from '../server/lib/tokens.js';
-import { AppError } from '../server/lib/errors.js';
-import { createTokenService } from '../server/modules/tokens/service.js';
-import { createTenantService } from '../server/modules/tenants/service.js';
-import { createKeyStore } from '../server/lib/jwt.js';
 
 const USAGE = `Usage: npm run -s admin -- <command>
 
@@ -48,6 +42,14 @@ async function main() {
   }
 
   const config = loadConfig();
+  // Only the commands that need the database load it (and the server's modules).
+  const [{ openDatabase }, { resolveSecret }, { createTokenService }, { createTenantService }, { createKeyStore }] = await Promise.all([
+    import('../db/driver.js'),
+    import('../server/lib/secret.js'),
+    import('../server/modules/tokens/service.js'),
+    import('../server/modules/tenants/service.js'),
+    import('../server/lib/jwt.js'),
+  ]);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const secret = resolveSecret(config);
@@ -75,7 +77,8 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
+  const [{ DataDirInUseError }, { AppError }] = await Promise.all([import('../db/driver.js'), import('../server/lib/errors.js')]);
   if (err instanceof ConfigError || err instanceof DataDirInUseError) die(err.message);
   if (err instanceof AppError) die(`${err.message}${err.details ? `: ${err.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : ''}`);
   die(`neuro admin: ${(err as Error).message}`);

@@ -18,10 +18,14 @@ async function run(baseUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** Creates `<prefix>_<random>` on the server `baseUrl` points at; `drop()` removes it (forcibly). */
-export async function createScratchDatabase(baseUrl: string, prefix = 'neuro_t'): Promise<ScratchDatabase> {
+/**
+ * Creates `<prefix>_<random>` on the server `baseUrl` points at; `drop()` removes it (forcibly).
+ * With `template`, a copy of that (already migrated) database, which is far cheaper than migrating.
+ */
+export async function createScratchDatabase(baseUrl: string, prefix = 'neuro_t', template?: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await run(baseUrl, `CREATE DATABASE ${name}`);
+  if (template !== undefined && !/^[a-z0-9_]+$/.test(template)) throw new Error(`not a database name: ${template}`);
+  await run(baseUrl, template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   return {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Database } from '../db/driver.js';
@@ -19,9 +20,14 @@ import { createKeyStore } from './lib/jwt.js';
 import { connectRedis, createRevocationBus, redisReady } from './lib/redis.js';
 import { modules } from './modules/index.js';
 import { createReadCache } from './lib/read-cache.js';
+import { createPasswordHasher, type PasswordCost } from './lib/passwords.js';
+import { registerResponseCheck, type ResponseMismatch } from './plugins/response-check.js';
 import type { App, AppContext, Worker } from './types.js';
 import { buildRegistry, checkCachedTables } from './registry.js';
 import { VERSION } from './version.js';
+import { publicErrorResponses } from './lib/schemas.js';
+
+const OpenApiDocument = Type.Object({ openapi: Type.String() }, { additionalProperties: true, description: 'An OpenAPI 3.1 document' });
 
 export interface AppDeps {
   config: Config;
@@ -32,6 +38,14 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Benchmarks only: see AuthDeps.benchBypass in plugins/auth.ts. Never set by main.ts. */
   benchAuthBypass?: Principal;
+  /**
+   * Test harness only: a cheaper argon2id cost, so that tests creating hundreds of users do not
+   * spend minutes hashing. main.ts never sets it and no setting or environment variable reaches
+   * it, so a deployment always hashes at ARGON2_OPTIONS.
+   */
+  passwordCost?: PasswordCost;
+  /** Test harness only: validate every response against its route's schema (plugins/response-check.ts). */
+  checkResponses?: (mismatch: ResponseMismatch) => void;
 }
 
 /** Headers and fields that carry secrets: never logged. */
@@ -108,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHostCheck(app);
 
   const keys = createKeyStore({ db, secret: deps.secret });
-  const tokens = createTokenService({ db, secret: deps.secret, keys });
+  const tokens = createTokenService({ db, secret: deps.secret, keys, cacheTtlMs: config.credentialCacheMs });
   // With REDIS_URL, rate-limit counters and revocations are shared by every instance.
   let store = deps.rateLimitStore;
   if (config.redisUrl) {
@@ -135,10 +149,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const reads = createReadCache({ db, maxBytes: config.readCacheBytes });
   const registry = buildRegistry(modules);
   await checkCachedTables(db, registry.cachedTables);
-  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads, registry };
+  const passwords = createPasswordHasher(deps.passwordCost);
+  const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads, passwords, registry };
   app.decorate('ctx', ctx);
 
   registerErrorHandling(app, { readOnlyFields: registry.readOnlyFields });
+  if (deps.checkResponses) registerResponseCheck(app, deps.checkResponses);
   await registerOpenApi(app, { version: VERSION, tags: modules.flatMap((m) => (m.tag ? [m.tag] : [])), idPrefixes: registry.idPrefixes });
   const limiter = createRateLimiter({
     perMinute: config.rateLimitPerMinute,
@@ -169,9 +185,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const typed = api as unknown as App;
       for (const m of modules) workers.push(...(m.register(typed, ctx)?.workers ?? []));
       typed.get('/openapi.json', {
-        schema: { operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [] },
+        schema: {
+          operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [],
+          response: { 200: OpenApiDocument, ...publicErrorResponses },
+        },
         config: { public: true },
-      }, async () => app.swagger());
+      }, async () => app.swagger() as { openapi: string });
     },
     { prefix: '/api/v1' },
   );

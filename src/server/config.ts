@@ -37,6 +37,8 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Browser origins (scheme://host[:port]) allowed to call the API cross-origin; none by default. */
   corsOrigins: string[];
+  /** How long a verified credential is trusted from memory; without Redis, the delay before another instance sees a revocation. */
+  credentialCacheMs: number;
   webhooks: WebhookConfig;
   reports: ReportConfig;
 }
@@ -255,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...deadlines(env),
     trustProxy: trustProxySetting(env),
     corsOrigins: corsOriginsSetting(env),
+    credentialCacheMs: intSetting(env, 'NEURO_CREDENTIAL_CACHE_SECONDS', 30, 1, 300) * 1000,
     webhooks: webhookSettings(env),
     reports: reportSettings(env),
   };

@@ -1,18 +1,24 @@
+import net from 'node:net';
 import { loadConfig, ConfigError, type Config } from './config.js';
-import { openDatabase, DataDirInUseError, type Database } from '../db/driver.js';
-import { buildApp } from './app.js';
-import { resolveSecret } from './lib/secret.js';
-import { createTokenService } from './modules/tokens/service.js';
-import { createTenantService } from './modules/tenants/service.js';
-import { ensureBootstrapTenant } from './bootstrap.js';
-import { AppError } from './lib/errors.js';
+import type { Database } from '../db/driver.js';
 
 function fail(message: string): never {
   console.error(`neuro: ${message}`);
   process.exit(1);
 }
 
+/** Whether host:port can be bound now (the server binds it for real only after the bootstrap). */
+function portFree(host: string, port: number): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => resolve(err));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+}
+
 async function start() {
+  // The settings first, and only then the rest of the server (a second or more of module loading):
+  // a bad setting is refused at once.
   let config: Config;
   try {
     config = loadConfig();
@@ -20,6 +26,20 @@ async function start() {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
+  // Before the first tenant is made and its token printed: a token shown by a server that then
+  // cannot listen would look lost (issue 18).
+  const busy = await portFree(config.host, config.port);
+  if (busy) fail(`cannot listen on ${config.host}:${config.port}: ${busy.message}`);
+
+  const [{ openDatabase, DataDirInUseError }, { buildApp }, { resolveSecret }, { createTokenService }, { createTenantService }, { ensureBootstrapTenant }] =
+    await Promise.all([
+      import('../db/driver.js'),
+      import('./app.js'),
+      import('./lib/secret.js'),
+      import('./modules/tokens/service.js'),
+      import('./modules/tenants/service.js'),
+      import('./bootstrap.js'),
+    ]);
   let db: Database;
   try {
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -71,10 +91,15 @@ async function start() {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await db.close();
-    fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    // Only when another process took the port since the check above.
+    const kept = boot.created && boot.token ? ' The admin token printed above stays valid: start the server again once the port is free.' : '';
+    fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}.${kept}`);
   }
 }
 
 // A refusal we can explain (e.g. NEURO_BOOTSTRAP_TOKEN already belongs to another tenant) is a
 // message; anything else keeps its stack for the operator.
-start().catch((err: unknown) => fail(err instanceof AppError ? err.message : ((err as Error).stack ?? String(err))));
+start().catch(async (err: unknown) => {
+  const { AppError } = await import('./lib/errors.js');
+  fail(err instanceof AppError ? err.message : ((err as Error).stack ?? String(err)));
+});

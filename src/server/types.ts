@@ -7,6 +7,7 @@ import type { KeyStore } from './lib/jwt.js';
 import type { FailureThrottle } from './plugins/rate-limit.js';
 import type { ReadCache } from './lib/read-cache.js';
 import type { Scope } from './lib/scopes.js';
+import type { PasswordHasher } from './lib/passwords.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -32,6 +33,8 @@ export interface AppContext {
   reads: ReadCache;
   /** What every module declared: id prefixes, objects, events, cached tables, read-only fields. */
   registry: Registry;
+  /** argon2id hashing of login passwords. */
+  passwords: PasswordHasher;
 }
 
 /** An object type whose changes are events (`<type>.created|updated|deleted`) with a history route. */

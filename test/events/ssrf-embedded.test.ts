@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { client, type Client } from '../helpers/http.js';
+import { startServer, type TestServer, type TestTenant, client, type Client, eventually, startReceiver, type Receiver } from '../helpers/index.js';
 import { blockedReason } from '../../src/server/modules/webhooks/ssrf.js';
-import { eventually, startReceiver, type Receiver } from './receiver.js';
 
 /**
  * IPv6 addresses that carry an IPv4 address (mapped, SIIT, IPv4-compatible, NAT64, 6to4, Teredo)

@@ -1,21 +1,29 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { buildApp } from '../../src/server/app.js';
+import { buildApp, REDACTED_PATHS } from '../../src/server/app.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { openDatabase, type Database } from '../../src/db/driver.js';
-import { createScratchDatabase } from '../../src/db/scratch.js';
 import { createTokenService } from '../../src/server/modules/tokens/service.js';
 import { createTenantService } from '../../src/server/modules/tenants/service.js';
 import { newId } from '../../src/server/lib/ids.js';
+import type { PasswordCost } from '../../src/server/lib/passwords.js';
+import type { ResponseMismatch } from '../../src/server/plugins/response-check.js';
 import type { Role, Scope } from '../../src/server/lib/scopes.js';
 import type { App } from '../../src/server/types.js';
+import { track, type Checked } from './checks.js';
+import { createStorage } from './storage.js';
+
+/**
+ * argon2id at its smallest cost: tests create and log in hundreds of users, which at the real cost
+ * (19 MiB, 2 passes) took minutes of CPU. Only this harness passes it (AppDeps.passwordCost); a
+ * test in test/users/ proves that a server built without it hashes at the real cost.
+ */
+export const TEST_PASSWORD_COST: PasswordCost = { memoryCost: 1024, timeCost: 1 };
 
 /**
  * A real server on loopback over a database of its own: PGlite in a temporary folder, or, when
- * DATABASE_URL is set, a fresh database on that PostgreSQL server (dropped at close).
+ * DATABASE_URL is set, a database of that PostgreSQL server (dropped at close); both start as a
+ * copy of the run's migrated template unless `fresh`.
  */
 export interface TestServer {
   /** e.g. http://127.0.0.1:41234/api/v1 */
@@ -28,6 +36,8 @@ export interface TestServer {
   secret: string;
   /** Every log line the server wrote, for tests that look for leaked secrets. */
   logs: string[];
+  /** Responses that broke their route's declared schema (checked at teardown). */
+  mismatches: ResponseMismatch[];
   createTenant(slug?: string): Promise<TestTenant>;
   /** A service token of `role` with `scopes` in the tenant. */
   mintToken(tenant: TestTenant, scopes: Scope[], role?: Role): Promise<string>;
@@ -35,7 +45,10 @@ export interface TestServer {
   createUser(tenant: TestTenant, opts?: { role?: Role; password?: string; email?: string; name?: string }): Promise<TestUser>;
   /** Logs a user in (POST /auth/login, with the tenant's slug); returns the token response. */
   login(tenant: TestTenant, user: Pick<TestUser, 'email' | 'password'>, extra?: Record<string, unknown>): Promise<LoginTokens>;
+  /** Stops it and removes its data (teardown() also checks it; prefer that). */
   close(): Promise<void>;
+  /** @internal the entry the file-end check uses. */
+  checked: Checked;
 }
 
 export interface TestTenant {
@@ -63,15 +76,27 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Sees the text of every statement the server runs. */
   onStatement?: (sql: string) => void;
+  /** Migrate an empty database instead of copying the template. */
+  fresh?: boolean;
+  /** Hash passwords at the production cost (buildApp's default) instead of TEST_PASSWORD_COST. */
+  realPasswordCost?: boolean;
+}
+
+function logSink(logs: string[]) {
+  return new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-test-'));
-  const pgServer = process.env.DATABASE_URL ? await createScratchDatabase(process.env.DATABASE_URL) : undefined;
+  const storage = await createStorage({ fresh: opts.fresh });
   const config = loadConfig({
     ...process.env,
-    DATABASE_URL: pgServer?.url ?? '',
-    NEURO_DATA_DIR: dataDir,
+    DATABASE_URL: storage.databaseUrl,
+    NEURO_DATA_DIR: storage.dataDir,
     NEURO_SECRET: randomBytes(32).toString('hex'),
     PORT: '0',
     HOST: '127.0.0.1',
@@ -86,20 +111,37 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement: opts.onStatement });
   const secret = config.secret!;
   const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(String(chunk));
-      done();
-    },
+  const mismatches: ResponseMismatch[] = [];
+  const app = await buildApp({
+    config, db, secret,
+    logger: { level: config.logLevel, stream: logSink(logs), redact: REDACTED_PATHS },
+    passwordCost: opts.realPasswordCost ? undefined : TEST_PASSWORD_COST,
+    checkResponses: (m) => mismatches.push(m),
   });
-  const app = await buildApp({ config, db, secret, logger: { level: config.logLevel, stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}/api/v1`;
   const tokens = createTokenService({ db, secret });
   const tenants = createTenantService({ db, tokens });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      await db.close();
+      await storage.cleanup();
+    })());
+
+  const post = async (path: string, body: unknown, token?: string) => {
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
 
   return {
-    url: `http://127.0.0.1:${port}/api/v1`,
+    url,
     origin: `http://127.0.0.1:${port}`,
     port,
     app,
@@ -107,6 +149,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     config,
     secret,
     logs,
+    mismatches,
     async createTenant(slug = `t-${randomBytes(4).toString('hex')}`) {
       const r = await tenants.create(slug);
       return { id: r.tenant.id, slug, token: r.token };
@@ -125,30 +168,44 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
         password: o.password ?? `pw-${randomBytes(12).toString('hex')}`,
         role: o.role ?? 'admin',
       };
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/users`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ email: user.email, name: o.name ?? 'Test User', role: user.role, password: user.password }),
-      });
-      const body = (await res.json()) as { data: { id: string } };
-      if (res.status !== 201) throw new Error(`createUser: ${res.status} ${JSON.stringify(body)}`);
-      return { ...user, id: body.data.id };
+      const res = await post('/users', { email: user.email, name: o.name ?? 'Test User', role: user.role, password: user.password }, tenant.token);
+      if (res.status !== 201) throw new Error(`createUser: ${res.status} ${JSON.stringify(res.body)}`);
+      return { ...user, id: res.body.data.id as string };
     },
     async login(tenant, user, extra = {}) {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: user.email, password: user.password, tenant: tenant.slug, ...extra }),
-      });
-      const body = (await res.json()) as LoginTokens;
-      if (res.status !== 200) throw new Error(`login: ${res.status} ${JSON.stringify(body)}`);
-      return body;
+      const res = await post('/auth/login', { email: user.email, password: user.password, tenant: tenant.slug, ...extra });
+      if (res.status !== 200) throw new Error(`login: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as LoginTokens;
     },
-    async close() {
-      await app.close();
-      await db.close();
-      await pgServer?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    close,
+    checked: track({ name: `server ${url}`, logs: () => logs, mismatches, stop: close }),
   };
+}
+
+export interface SecondInstance {
+  url: string;
+  app: App;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Another server instance on the same database (and the same Redis, if configured), as behind a load balancer. */
+export async function secondInstance(server: TestServer, overrides: Partial<Config> = {}): Promise<SecondInstance> {
+  const logs: string[] = [];
+  const mismatches: ResponseMismatch[] = [];
+  const app = await buildApp({
+    config: { ...server.config, ...overrides },
+    db: server.db,
+    secret: server.secret,
+    logger: { level: 'info', stream: logSink(logs), redact: REDACTED_PATHS },
+    passwordCost: TEST_PASSWORD_COST,
+    checkResponses: (m) => mismatches.push(m),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close().then(() => undefined));
+  const url = `http://127.0.0.1:${port}/api/v1`;
+  track({ name: `second instance ${url}`, logs: () => logs, mismatches, stop: close });
+  return { url, app, logs, close };
 }

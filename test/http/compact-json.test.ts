@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Response } from '../helpers/http.js';
-import { CVSS31_CRITICAL, setup, type Setup, teardown } from '../core/factories.js';
+import { client, type Response, CVSS31_CRITICAL, setup, type Setup, teardown } from '../helpers/index.js';
 
 /**
  * Every JSON body is compact: no `"id" : "…"` or `", "` spacing outside string values, on every

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { raw } from '../identity/helpers.js';
-import { expectError } from '../core/factories.js';
+import { startServer, type TestServer, type TestTenant, raw, expectError } from '../helpers/index.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 
 /** NEURO_CORS_ORIGINS: a browser app on another origin calls the API with a token; no other origin can read it. */

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, rawSocket } from '../helpers/index.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
-import { rawSocket } from './helpers.js';
 
 /** Server deadlines: slow or silent connections are closed, and a timed-out request gets the envelope. */
 let s: TestServer;

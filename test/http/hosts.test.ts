@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { raw } from '../identity/helpers.js';
-import { expectError } from '../core/factories.js';
+import { startServer, type TestServer, type TestTenant, rawSocket, raw, expectError } from '../helpers/index.js';
 import { tenantFromHost } from '../../src/server/plugins/auth.js';
 import { normalizeHost } from '../../src/server/plugins/hosts.js';
-import { rawSocket } from './helpers.js';
 
 /** The tenant of a request's host, whatever way the host is written; and Host headers that make no sense. */
 let s: TestServer;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CVSS31_CRITICAL, expectError, setup, type Setup, teardown } from '../core/factories.js';
+import { CVSS31_CRITICAL, expectError, setup, type Setup, teardown } from '../helpers/index.js';
 
 /** One rule per kind of bad input, the same on every write. */
 let s: Setup;

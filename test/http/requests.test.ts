@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { client } from '../helpers/http.js';
-import { raw } from '../identity/helpers.js';
-import { expectError } from '../core/factories.js';
+import { startServer, type TestServer, type TestTenant, client, raw, expectError } from '../helpers/index.js';
 
 let s: TestServer;
 let tenant: TestTenant;

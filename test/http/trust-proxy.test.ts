@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
+import { startServer, type TestServer, type TestTenant } from '../helpers/index.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 
 /**

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { client } from '../helpers/http.js';
+import { startServer, type TestServer, type TestTenant, client } from '../helpers/index.js';
 import { modules } from '../../src/server/modules/index.js';
 import { buildRegistry, checkCachedTables } from '../../src/server/registry.js';
 import { FINDING_STATUSES, SEVERITIES, severityRank } from '../../src/server/lib/severity.js';

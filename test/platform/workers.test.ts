@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { client } from '../helpers/http.js';
-import { startReceiver, eventually, type Receiver } from '../events/receiver.js';
+import { startServer, type TestServer, type TestTenant, client, startReceiver, eventually, type Receiver } from '../helpers/index.js';
 import { buildApp } from '../../src/server/app.js';
 
 /**

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestTenant } from '../helpers/server.js';
-import { client, type Client } from '../helpers/http.js';
+import { startServer, type TestServer, type TestTenant, client, type Client } from '../helpers/index.js';
 import { buildApp } from '../../src/server/app.js';
 
 /**

@@ -38,33 +38,52 @@ export function checkPasswordPolicy(password: string, email: string, field = 'pa
   if (/^(.)\1*$/.test(password)) fail('must not repeat one character');
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS);
+/** The argon2id work factors; only ARGON2_OPTIONS' values are ever used outside the test harness. */
+export interface PasswordCost {
+  memoryCost: number;
+  timeCost: number;
 }
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  try {
-    return await argon2.verify(hash, password);
-  } catch {
-    return false;
-  }
+/** Hashes and checks passwords at one cost; the server holds one of these in its context. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True for a hash made at another cost (or unreadable): it is replaced at the next login. */
+  needsRehash(hash: string): boolean;
+  /**
+   * A hash of a random password at the same cost: an unknown email is checked against it so it
+   * costs the same time as a wrong password.
+   */
+  dummyHash(): Promise<string>;
 }
-
-export function needsRehash(hash: string): boolean {
-  try {
-    return argon2.needsRehash(hash, ARGON2_OPTIONS);
-  } catch {
-    return true;
-  }
-}
-
-let dummy: Promise<string> | undefined;
 
 /**
- * A hash of a random password with the same parameters: an unknown email is checked against it so
- * it costs the same time as a wrong password.
+ * A hasher at OWASP's cost. `cost` exists so the test harness can pass a cheaper one through
+ * buildApp's deps (AppDeps.passwordCost); no setting or environment variable reaches it.
  */
-export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(24).toString('hex'));
-  return dummy;
+export function createPasswordHasher(cost: PasswordCost = ARGON2_OPTIONS): PasswordHasher {
+  const options = { ...ARGON2_OPTIONS, memoryCost: cost.memoryCost, timeCost: cost.timeCost };
+  let dummy: Promise<string> | undefined;
+  const hash = (password: string) => argon2.hash(password, options);
+  return {
+    hash,
+    async verify(stored, password) {
+      try {
+        return await argon2.verify(stored, password);
+      } catch {
+        return false;
+      }
+    },
+    needsRehash(stored) {
+      try {
+        return argon2.needsRehash(stored, options);
+      } catch {
+        return true;
+      }
+    },
+    dummyHash() {
+      dummy ??= hash(randomBytes(24).toString('hex'));
+      return dummy;
+    },
+  };
 }

@@ -39,6 +39,20 @@ export const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' 
 export const WebUrl = Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$', maxLength: 2000 });
 export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
 
+/**
+ * A request body that may be left out: the route's preValidation turns a missing body into `{}`,
+ * and the OpenAPI document marks the request body optional (plugins/openapi.ts reads the marker).
+ */
+export function OptionalBody<T extends TSchema>(schema: T): T {
+  return { ...schema, [OPTIONAL_BODY]: true };
+}
+export const OPTIONAL_BODY = 'x-optional-body';
+
+/** An object that needs at least one of `names` (each optional by itself): e.g. a key's `name` or `label`. */
+export function OneOfRequired(names: readonly string[]) {
+  return { anyOf: names.map((n) => ({ required: [n] })) };
+}
+
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const ErrorBody = Type.Object({
@@ -80,6 +94,12 @@ export function ListQuerySchema<P extends TProperties>(sorts: readonly string[],
 }
 
 export const FilterString = (description: string) => Type.Optional(Type.String({ description }));
+
+/** What a route without a credential can still answer: a malformed request, and the per-IP rate limit. */
+export const publicErrorResponses = {
+  400: ErrorBody,
+  429: ErrorBody,
+};
 
 /** Standard error responses, merged into every route's response schema. */
 export const errorResponses = {

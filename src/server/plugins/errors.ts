@@ -7,6 +7,7 @@ import { VISIBLE_TEXT } from '../lib/schemas.js';
 interface AjvError {
   keyword: string;
   instancePath: string;
+  schemaPath?: string;
   message?: string;
   params: Record<string, unknown>;
   /** With Ajv's `verbose` (the body validator): the schema the failing keyword belongs to. */
@@ -30,6 +31,14 @@ function fieldPath(instancePath: string, prefix: string): string {
  */
 export function validationDetails(errors: AjvError[], context: string, readOnly: ReadonlySet<string> = new Set()): FieldError[] {
   const byField = new Map<string, string>();
+  // "One of these fields is required" (lib/schemas.ts OneOfRequired): one error naming the first.
+  const alternatives = errors.filter((e) => e.keyword === 'required' && /\/anyOf\/\d+\/required$/.test(e.schemaPath ?? ''));
+  if (alternatives.length > 1) {
+    const [first, ...rest] = alternatives.map((e) => String(e.params.missingProperty));
+    const parent = fieldPath(alternatives[0]!.instancePath, '');
+    byField.set([parent, first].filter(Boolean).join('.'), `is required (or ${rest.join(', ')})`);
+    errors = errors.filter((e) => !alternatives.includes(e) && !(e.keyword === 'anyOf' && e.instancePath === alternatives[0]!.instancePath));
+  }
   for (const e of errors) {
     let field = fieldPath(e.instancePath, context);
     let message = e.message ?? 'is invalid';

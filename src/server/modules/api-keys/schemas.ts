@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FilterString, ListQuerySchema, Nullable, StringEnum, Timestamp, Name } from '../../lib/schemas.js';
+import { FilterString, ListQuerySchema, Name, Nullable, OneOfRequired, OptionalBody, StringEnum, Timestamp } from '../../lib/schemas.js';
 
 export const EXPIRES_IN = ['never', '30d', '90d', '1y'] as const;
 
@@ -16,19 +16,23 @@ const common = {
   expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'An exact expiry instead of expires_in' })),
 };
 
-export const ApiKeyCreate = Type.Object(common, { additionalProperties: false });
+/** A key needs a name: `name` or `label` (the two documents' words for it), at least one. */
+const named = OneOfRequired(['name', 'label']);
+
+export const ApiKeyCreate = Type.Object(common, { additionalProperties: false, ...named });
 
 export const ServiceKeyCreate = Type.Object(
   { service_account_id: Type.String({ minLength: 1, maxLength: 64 }), ...common },
-  { additionalProperties: false },
+  { additionalProperties: false, ...named },
 );
 
-export const RotateBody = Type.Object(
+/** Optional: without a body, the old secret is revoked at once. */
+export const RotateBody = OptionalBody(Type.Object(
   {
     grace_period_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86_400, description: 'Keep the old secret working this long (default 0: revoked at once)' })),
   },
   { additionalProperties: false },
-);
+));
 
 export const ApiKey = Type.Object({
   id: Type.String({ examples: ['tok_01jd3k8m2q0000000000000000'] }),

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
-import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
+import { Envelope, IdParams, ListEnvelope, errorResponses, publicErrorResponses } from '../../lib/schemas.js';
 import { sendPage } from '../../lib/reply.js';
 import { clearSessionCookies, passesCsrf, readCookies, sessionCookieNames, setSessionCookies } from '../../lib/cookies.js';
 import { ForbiddenError, fieldError } from '../../lib/errors.js';
@@ -92,7 +92,7 @@ export const authModule: Module = {
     });
 
     app.get('/auth/jwks.json', {
-      schema: { operationId: 'getJwks', tags, security: [], summary: 'Public keys that verify access tokens (JWK set)', response: { 200: Jwks } },
+      schema: { operationId: 'getJwks', tags, security: [], summary: 'Public keys that verify access tokens (JWK set)', response: { 200: Jwks, ...publicErrorResponses } },
       config: { public: true },
     }, async () => ctx.keys.jwks());
 

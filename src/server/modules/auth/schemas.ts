@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ListQuerySchema, Nullable, Timestamp } from '../../lib/schemas.js';
+import { ListQuerySchema, Nullable, OptionalBody, Timestamp } from '../../lib/schemas.js';
 
 const Code = Type.String({ minLength: 1, maxLength: 32 });
 
@@ -23,10 +23,11 @@ export const TokenResponse = Type.Object({
   expires_in: Type.Integer(),
 });
 
-export const RefreshBody = Type.Object(
+/** Optional: a browser refreshes from the HttpOnly refresh cookie with no body at all. */
+export const RefreshBody = OptionalBody(Type.Object(
   { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })) },
   { additionalProperties: false },
-);
+));
 
 export const Session = Type.Object({
   id: Type.String(),

@@ -6,7 +6,7 @@ import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
 import { listRows, type ListQuery, type ListPage } from '../../lib/list.js';
-import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js';
+import { checkPasswordPolicy } from '../../lib/passwords.js';
 import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
 import { csrfToken } from '../../lib/cookies.js';
 import { createAttempts } from './attempts.js';
@@ -56,13 +56,13 @@ function anonymousCaller(tenantId: string, meta: RequestMeta): Caller {
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret'>) {
-  const { db, keys, tokens, secret } = ctx;
+export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret' | 'passwords'>) {
+  const { db, keys, tokens, secret, passwords } = ctx;
   const totpKey = deriveKey(secret, 'totp-secret');
   const refreshKey = deriveKey(secret, 'refresh-token');
   const recoveryKey = deriveKey(secret, 'recovery-code');
   const hashRecovery = (userId: string, code: string) => keyedHash(recoveryKey, `${userId}:${normalizeRecoveryCode(code)}`);
-  void dummyHash(); // computed ahead of the first login with an unknown email
+  void passwords.dummyHash(); // computed ahead of the first login with an unknown email
 
   const { accountKey, ipKey, reserve, clear: attemptsClear } = createAttempts(ctx);
 
@@ -130,7 +130,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
   }
 
   async function passwordMatches(user: repo.UserSecrets, password: string): Promise<boolean> {
-    return Boolean(user.password_hash) && (await verifyPassword(user.password_hash!, password));
+    return Boolean(user.password_hash) && (await passwords.verify(user.password_hash!, password));
   }
 
   return {
@@ -153,9 +153,9 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       // has none or the account no password: the same answer after the same work whether the
       // email is unknown, inactive, or in one tenant or several. Only someone who knows the
       // password of more than one of them learns that there are several.
-      const dummy = await dummyHash();
+      const dummy = await passwords.dummyHash();
       const checked = await Promise.all(
-        (candidates.length ? candidates : [undefined]).map((c) => verifyPassword(c?.password_hash ?? dummy, input.password)),
+        (candidates.length ? candidates : [undefined]).map((c) => passwords.verify(c?.password_hash ?? dummy, input.password)),
       );
       const matches = candidates.filter((c, i): c is repo.LoginCandidate & { password_hash: string } => Boolean(checked[i] && c.password_hash && c.active));
       if (matches.length > 1) {
@@ -188,8 +188,8 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       }
       await attemptsClear(email);
       await release();
-      if (needsRehash(user.password_hash)) {
-        const rehashed = await hashPassword(input.password);
+      if (passwords.needsRehash(user.password_hash)) {
+        const rehashed = await passwords.hash(input.password);
         await db.tenant(tenantId, (q) => repo.setPassword(q, tenantId, user.user_id, rehashed));
       }
       return openSession(tenantId, user.user_id, meta, {
@@ -280,7 +280,7 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
       await confirmPassword(caller, user, input.current_password, 'current_password');
       checkPasswordPolicy(input.new_password, user.email, 'new_password');
       if (input.new_password === input.current_password) throw fieldError('new_password', 'must differ from the current password');
-      const hash = await hashPassword(input.new_password);
+      const hash = await passwords.hash(input.new_password);
       const current = caller.principal!.kind === 'session' ? caller.principal!.credentialId : undefined;
       const revoked = await db.tenantTx(caller.tenantId, async (q) => {
         await repo.setPassword(q, caller.tenantId, user.id, hash);

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Module } from '../../types.js';
-import { Envelope, StringEnum } from '../../lib/schemas.js';
+import { Envelope, StringEnum, publicErrorResponses } from '../../lib/schemas.js';
 
 const Health = Type.Object({
   status: StringEnum(['ok', 'degraded'] as const),
@@ -18,7 +18,7 @@ export const healthModule: Module = {
         tags: ['System'],
         summary: 'Liveness and database reachability (no credential needed)',
         security: [],
-        response: { 200: Envelope(Health), 503: Envelope(Health) },
+        response: { 200: Envelope(Health), 503: Envelope(Health), ...publicErrorResponses },
       },
       config: { public: true },
     }, async (_req, reply) => {

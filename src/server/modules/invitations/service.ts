@@ -4,7 +4,7 @@ import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
 import { ConflictError, UnauthorizedError, found } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
-import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
+import { checkPasswordPolicy } from '../../lib/passwords.js';
 import { deriveKey, keyedHash } from '../../lib/sealed.js';
 import { createAttempts } from '../auth/attempts.js';
 import { revokeSessions, setPassword } from '../auth/repo.js';
@@ -40,8 +40,8 @@ const invalidLink = () => new UnauthorizedError('This link is not valid: it may 
 
 export type InvitationService = ReturnType<typeof createInvitationService>;
 
-export function createInvitationService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle'>) {
-  const { db, tokens } = ctx;
+export function createInvitationService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle' | 'passwords'>) {
+  const { db, tokens, passwords } = ctx;
   const key = deriveKey(ctx.secret, 'password-link');
   const attempts = createAttempts(ctx);
 
@@ -104,7 +104,7 @@ export function createInvitationService(ctx: Pick<AppContext, 'db' | 'tokens' | 
         await release(); // the link was right: not a guess
         throw err;
       }
-      const hash = await hashPassword(password);
+      const hash = await passwords.hash(password);
       const tenantId = found.tenant_id;
       const caller: Caller = { tenantId, principal: null, ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId };
       const revoked = await db.tenantTx(tenantId, async (q) => {

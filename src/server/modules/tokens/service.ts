@@ -17,7 +17,10 @@ interface CacheEntry {
   lastUsedWrite: number;
 }
 
-/** Without a revocation broadcast, another instance's revocation reaches this one within this long. */
+/**
+ * Without a revocation broadcast, another instance's revocation reaches this one within this long
+ * (NEURO_CREDENTIAL_CACHE_SECONDS).
+ */
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
@@ -36,8 +39,9 @@ function asRole(role: string): Role {
  * access tokens (JWTs of a login session). Verified credentials are cached in the process; a
  * revocation here forgets them at once and, with Redis, is broadcast to the other instances.
  */
-export function createTokenService(deps: { db: Database; secret: string; keys?: KeyStore; bus?: RevocationBus }): TokenService {
+export function createTokenService(deps: { db: Database; secret: string; keys?: KeyStore; bus?: RevocationBus; cacheTtlMs?: number }): TokenService {
   const { db, secret } = deps;
+  const ttl = deps.cacheTtlMs ?? CACHE_TTL_MS;
   let bus = deps.bus;
   const cache = new Map<string, CacheEntry>();
 
@@ -48,7 +52,7 @@ export function createTokenService(deps: { db: Database; secret: string; keys?: 
 
   function cached(key: string, now: number): CacheEntry | undefined {
     const entry = cache.get(key);
-    if (entry && now - entry.cachedAt > CACHE_TTL_MS) {
+    if (entry && now - entry.cachedAt > ttl) {
       cache.delete(key);
       return undefined;
     }

@@ -6,7 +6,7 @@ import { getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
-import { checkPasswordPolicy, hashPassword } from '../../lib/passwords.js';
+import { checkPasswordPolicy } from '../../lib/passwords.js';
 import * as repo from './repo.js';
 import { revokeTokensOfUser } from '../api-keys/repo.js';
 import { deleteLinks } from '../invitations/repo.js';
@@ -44,8 +44,8 @@ async function revokeCredentials(q: Queryable, caller: Caller, userId: string): 
   return [...sessions, ...revoked.map((t) => t.id)];
 }
 
-export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle'>) {
-  const { db, tokens } = ctx;
+export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle' | 'passwords'>) {
+  const { db, tokens, passwords } = ctx;
   const links = createInvitationService(ctx);
 
   async function get(caller: Caller, id: string): Promise<string> {
@@ -63,7 +63,7 @@ export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secre
     async create(caller: Caller, input: UserCreateInput, origin: string): Promise<string> {
       const email = input.email.trim().toLowerCase();
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
-      const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+      const passwordHash = input.password === undefined ? null : await passwords.hash(input.password);
       try {
         return await db.tenantTx(caller.tenantId, async (q) => {
           const json = await insertRow(q, users, caller.tenantId, {
