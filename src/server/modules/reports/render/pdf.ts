@@ -109,6 +109,7 @@ function compileError(diagnostics: Diagnostic[], root: string, tenant: boolean):
 export const renderPdf: Renderer = async (job, progress) => {
   const tenant = job.template !== undefined;
   if (tenant && job.template!.kind !== 'typst') throw new TemplateError(`a ${job.template!.kind} template cannot render a PDF`);
+  await releaseNative();
   const files = workspaceFiles(job);
   progress(10);
   const { instance, root } = getCompiler();
@@ -134,3 +135,16 @@ export const renderPdf: Renderer = async (job, progress) => {
     instance.evictCache(0);
   }
 };
+
+/**
+ * The compiled document of a job lives in native memory that V8 does not see, so it is freed only
+ * when a full collection finds its small JS handle unreachable and the finalizer runs (on a later
+ * turn of the event loop); without that, RSS climbs by the size of a report per job. When the
+ * process runs with --expose-gc, collect before each job and let the finalizers run.
+ */
+async function releaseNative() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+}
