@@ -182,7 +182,7 @@ describe('renderPdf, tenant Typst templates', () => {
   });
 
   it('cannot import packages: fails with a clear error instead of hanging', async () => {
-    for (const src of ['#import "@preview/cetz:0.3.0": *\nHello', '#let p = "@pre" + "view/cetz:0.3.0"\n#import p: *\nHello']) {
+    for (const src of ['#import "@preview/cetz:0.3.0": *\nHello', '#let p = "@pre" + "view/cetz:0.3.0"\n#import p: *\nHello', '#import "@local/secrets:0.1.0": *']) {
       const started = Date.now();
       const err = await render({ model, template: typst(src) }).catch((e) => e);
       expect(err, src).toBeInstanceOf(TemplateError);
