@@ -57,7 +57,8 @@ export function createRenderPool(opts: { size: number; idleMs: number; memoryMb:
   let closed = false;
 
   function spawn(): ChildProcess {
-    const execArgv = [`--max-old-space-size=${opts.memoryMb}`];
+    // --expose-gc: the PDF renderer frees the previous job's compiled document before the next one.
+    const execArgv = [`--max-old-space-size=${opts.memoryMb}`, '--expose-gc'];
     if (ENTRY.endsWith('.ts')) execArgv.unshift('--import', 'tsx');
     return fork(ENTRY, [], { execArgv, env: renderEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   }

@@ -5,14 +5,9 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown-out.js';
 import { renderLiquid } from './liquid.js';
 
-// WIP: the PDF and DOCX engines are wired in when they land.
-const unavailable = (what: string): Renderer => async () => {
-  throw new Error(`the ${what} renderer is not available`);
-};
-
 /** The built-in design of each format; PDF and DOCX load their engines on first use. */
 const BUILT_IN: Record<ReportFormat, () => Promise<Renderer>> = {
-  pdf: async () => unavailable('pdf'),
+  pdf: async () => (await import('./pdf.js')).renderPdf,
   docx: async () => (await import('./docx.js')).renderDocx,
   html: async () => renderHtml,
   markdown: async () => renderMarkdown,
@@ -22,7 +17,7 @@ const BUILT_IN: Record<ReportFormat, () => Promise<Renderer>> = {
 
 /** The renderer of a tenant template's kind (its format is TEMPLATE_FORMAT[kind]). */
 const TEMPLATED: Record<TemplateKind, () => Promise<Renderer>> = {
-  typst: async () => unavailable('typst'),
+  typst: async () => (await import('./pdf.js')).renderPdf,
   docx: async () => (await import('./docx-template.js')).renderDocxTemplate,
   html: async () => renderLiquid('html'),
   markdown: async () => renderLiquid('markdown'),
