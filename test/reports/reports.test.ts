@@ -486,3 +486,34 @@ describe('DOCX through the API', () => {
     expect(bad.body.error.details[0].field).toBe('content');
   });
 });
+
+describe('PDF through the API', () => {
+  it('renders the built-in PDF with every included title in order, and a tenant Typst template', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { project, findings } = await engagement();
+    const { report } = await generate(api, { project_id: project.id, format: 'pdf' });
+    const res = await fetch(`${server.url}/reports/${report.id}/download`, { headers: { authorization: `Bearer ${tenant.token}` } });
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(report.sha256);
+    const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: bytes }).toString('utf8');
+    const body = text.slice(text.lastIndexOf('Findings summary'));
+    const at = [findings.critical, findings.high, findings.medium, findings.low].map((f) => body.lastIndexOf(f.title.split(':')[1]!.trim()));
+    expect(at.every((p, i) => p > 0 && (i === 0 || p > at[i - 1]!)), JSON.stringify(at)).toBe(true);
+    expect(text).not.toContain('Excluded: false positive');
+    expect(text).toContain('#read("/etc/passwd")');
+    expect(text).toMatch(/Page 1 of \d+/);
+
+    const example = await fetch(`${server.url}/report-templates/builtin-typst/download`, { headers: { authorization: `Bearer ${tenant.token}` } });
+    const up = await api.post('/report-templates', { name: 'Our Typst', kind: 'typst', content: await example.text() });
+    expect(up.status, up.text).toBe(201);
+    const templated = await generate(api, { project_id: project.id, format: 'pdf', template_id: up.body.data.id });
+    expect(templated.report.template_name).toBe('Our Typst');
+    const bad = await api.post('/report-templates', { name: 'Broken Typst', kind: 'typst', content: '#let x = \n#read("/etc/passwd")' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]).toMatchObject({ field: 'content', message: expect.stringMatching(/line \d+/) });
+    const net = await api.post('/report-templates', { name: 'Net Typst', kind: 'typst', content: '#import "@preview/cetz:0.3.0": *\nhi' });
+    expect(net.status).toBe(400);
+  });
+});
