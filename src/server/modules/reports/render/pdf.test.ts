@@ -11,8 +11,17 @@ import { EMBEDDED_FONT_NAMES } from './pdf-fonts.js';
 import { sampleModel } from './sample.js';
 
 // Package imports must fail fast, not wait on the network: the render process points the native
-// module's HTTP client at a dead proxy, and so does this test (the compiler is created on first use).
-for (const k of ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'https_proxy', 'http_proxy', 'all_proxy']) process.env[k] = 'http://127.0.0.1:9';
+// module's HTTP client at a dead proxy, and so does this file while it runs (test files share
+// processes, so the proxy settings are put back afterwards: curl in another file must not see them).
+const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'https_proxy', 'http_proxy', 'all_proxy'];
+const savedProxies = PROXY_VARS.map((k) => [k, process.env[k]] as const);
+for (const k of PROXY_VARS) process.env[k] = 'http://127.0.0.1:9';
+afterAll(() => {
+  for (const [k, v] of savedProxies) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'neuro-pdf-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
