@@ -13,7 +13,10 @@ async function appWith(send: (reply: import('fastify').FastifyReply) => unknown)
         404: { type: 'object', properties: { success: { const: false } }, required: ['success'] },
       },
     },
+    // API routes declare their access rule (plugins/auth.ts); routes without one are plugins' own.
+    config: { public: true },
   }, async (_req, reply) => send(reply));
+  app.options('/plugin', async (_req, reply) => reply.code(204).send());
   await app.ready();
   return { app, found };
 }
@@ -47,5 +50,11 @@ describe('response contract check', () => {
     const teapot = await appWith((r) => r.code(418).type('application/json').send('{"oops":1}'));
     await teapot.app.inject('/thing');
     expect(teapot.found[0]!.problem).toMatch(/not the error envelope/);
+  });
+
+  it('leaves alone routes that are not the API\'s (a plugin\'s, such as the CORS preflight)', async () => {
+    const { app, found } = await appWith((r) => r.send({ id: 'x' }));
+    expect((await app.inject({ method: 'OPTIONS', url: '/plugin' })).statusCode).toBe(204);
+    expect(found).toEqual([]);
   });
 });
