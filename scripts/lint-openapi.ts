@@ -1,7 +1,8 @@
 /**
  * `npm run lint:openapi`: lints the OpenAPI document the server serves at /api/v1/openapi.json with
  * Redocly CLI's recommended ruleset (redocly.yaml). The app is built in-process, as the tests build
- * it; the document comes from the route schemas alone, so no database is opened.
+ * it, over a throwaway embedded database (the app checks its schema at start; the document itself
+ * comes from the route schemas alone).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,18 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
-import type { Database } from '../src/db/driver.js';
+import { openDatabase } from '../src/db/driver.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const noDatabase = () => Promise.reject(new Error('the OpenAPI document needs no database'));
-const db: Database = {
-  kind: 'pglite', tenant: noDatabase, tenantTx: noDatabase, system: noDatabase, systemTx: noDatabase,
-  ping: async () => false, close: async () => undefined,
-};
-const config = loadConfig({ NEURO_WEBHOOK_DISPATCHER: 'false', LOG_LEVEL: 'silent' });
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-openapi-db-'));
+const db = await openDatabase({ dataDir });
+const config = loadConfig({ NEURO_WEBHOOK_DISPATCHER: 'false', NEURO_REPORT_WORKER: 'false', LOG_LEVEL: 'silent', NEURO_DATA_DIR: dataDir });
 const app = await buildApp({ config, db, secret: 'lint-openapi'.padEnd(32, '.'), logger: false });
 const res = await app.inject('/api/v1/openapi.json');
 await app.close();
+await db.close();
+fs.rmSync(dataDir, { recursive: true, force: true });
 if (res.statusCode !== 200) throw new Error(`GET /api/v1/openapi.json answered ${res.statusCode}: ${res.body}`);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-openapi-'));
