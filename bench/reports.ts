@@ -17,12 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { generateToken } from '../src/server/lib/tokens.js';
 import { sampleModel } from '../src/server/modules/reports/render/sample.js';
 import { REPORT_FORMATS, type ReportFormat } from '../src/server/modules/reports/render/model.js';
-import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
+import { flag, freePort, log, numberFlag, postgresUrl, ROOT, stopChild, waitUp } from './lib.js';
 
 const FINDINGS = numberFlag('findings', 500);
 const ROUNDS = numberFlag('rounds', 3);
@@ -77,18 +76,6 @@ function childPids(pid: number): number[] {
   }
 }
 
-async function postgresUrl(): Promise<string | undefined> {
-  const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return url;
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 async function getLoad(base: string, token: string, ids: string[], seconds: number): Promise<{ p99: number; rps: number; errors: number }> {
   const result = await autocannon({

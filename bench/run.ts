@@ -19,7 +19,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../src/db/driver.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { findingCount, seed, SEARCH_WORD, type Seeded } from './seed.js';
-import { flag, freePort, log, numberFlag, ROOT, stopChild, waitUp } from './lib.js';
+import { flag, freePort, log, numberFlag, postgresUrl, ROOT, stopChild, waitUp } from './lib.js';
 
 type DbKind = 'pglite' | 'postgres';
 
@@ -52,18 +52,6 @@ function start(args: string[], env: Record<string, string>): ChildProcess {
   return child;
 }
 
-async function postgresUrl(): Promise<string | undefined> {
-  const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return url;
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 // ---- A database to benchmark: created, seeded, vacuumed as autovacuum would have by then.
 

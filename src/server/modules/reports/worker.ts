@@ -5,6 +5,7 @@ import type { Database } from '../../../db/driver.js';
 import type { ReportConfig } from '../../config.js';
 import { systemCaller } from '../../lib/caller.js';
 import { recordEvent } from '../../lib/events.js';
+import { createPoller } from '../../lib/poller.js';
 import type { Worker } from '../../types.js';
 import { buildModel } from './content.js';
 import { reportFilename } from './filename.js';
@@ -36,10 +37,6 @@ export function createReportWorker(deps: { db: Database; config: ReportConfig; p
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const leaseMs = config.timeoutMs + 60_000;
   const active = new Map<string, AbortController>();
-  let running = false;
-  let polling = false;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
 
   async function finish(tenantId: string, id: string, outcome: { file: Buffer; filename: string } | { error: string }) {
     await db.tenantTx(tenantId, async (q) => {
@@ -109,7 +106,7 @@ export function createReportWorker(deps: { db: Database; config: ReportConfig; p
       await finish(tenantId, id, { error: 'The report could not be generated (internal error)' }).catch(() => undefined);
     } finally {
       active.delete(`${tenantId}/${id}`);
-      if (running) wake();
+      poller.wake();
     }
   }
 
@@ -118,47 +115,28 @@ export function createReportWorker(deps: { db: Database; config: ReportConfig; p
     return (rows[0]?.attempts ?? MAX_ATTEMPTS) < MAX_ATTEMPTS;
   }
 
-  async function poll() {
-    if (!running) return;
-    if (polling) {
-      again = true;
-      return;
-    }
-    polling = true;
-    try {
-      do {
-        again = false;
-        const free = config.concurrency - active.size;
-        if (free <= 0) break;
-        const { rows } = await db.system((q) =>
-          q.query<{ tenant_id: string; id: string }>('SELECT tenant_id, id FROM report_claim($1, $2, $3, $4)', [owner, leaseMs, free, MAX_ATTEMPTS]));
-        for (const r of rows) void run(r.tenant_id, r.id);
-      } while (again && running);
-    } catch (err) {
-      if (running) log.error({ err }, 'report worker poll failed');
-    } finally {
-      polling = false;
-    }
+  /** One claim: as many queued (or orphaned) jobs as there are free places, each rendered in turn. */
+  async function claimJobs() {
+    const free = config.concurrency - active.size;
+    if (free <= 0) return;
+    const { rows } = await db.system((q) =>
+      q.query<{ tenant_id: string; id: string }>('SELECT tenant_id, id FROM report_claim($1, $2, $3, $4)', [owner, leaseMs, free, MAX_ATTEMPTS]));
+    for (const r of rows) void run(r.tenant_id, r.id);
   }
 
-  function wake() {
-    if (running) setImmediate(() => void poll());
-  }
+  const poller = createPoller({
+    intervalMs: config.pollMs,
+    claim: claimJobs,
+    onError: (err) => log.error({ err }, 'report worker poll failed'),
+  });
 
   return {
     name: 'report-worker',
-    wake,
-    start() {
-      if (running) return;
-      running = true;
-      timer = setInterval(() => void poll(), config.pollMs);
-      timer.unref();
-      wake();
-    },
+    wake: poller.wake,
+    start: poller.start,
     async stop() {
-      if (!running) return;
-      running = false;
-      clearInterval(timer);
+      if (!poller.running) return;
+      await poller.stop();
       // Running jobs go back to the queue for the next instance (or this one after a restart).
       const jobs = [...active.keys()];
       for (const a of active.values()) a.abort();
@@ -166,7 +144,6 @@ export function createReportWorker(deps: { db: Database; config: ReportConfig; p
         const [tenantId, id] = key.split('/') as [string, string];
         await db.tenant(tenantId, (q) => repo.releaseJob(q, tenantId, id, owner)).catch(() => undefined);
       }));
-      while (polling) await new Promise((r) => setTimeout(r, 5));
     },
   };
 }

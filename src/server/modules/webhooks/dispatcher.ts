@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../../db/driver.js';
 import type { WebhookConfig } from '../../config.js';
 import { unseal } from '../../lib/sealed.js';
+import { createPoller } from '../../lib/poller.js';
 import { claim, recordAttempts, releaseLease, type AttemptOutcome, type ClaimedDelivery } from './repo.js';
 import { createSender, type Sender, type SendResult } from './sender.js';
 import { signer } from './signing.js';
@@ -61,10 +62,6 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
   const leaseMs = config.timeoutMs + 10_000;
   const inFlight = new Set<Promise<void>>();
   let sender: Sender | undefined; // while running
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let polling = false;
-  let again = false;
 
   async function deliverAll(items: ClaimedDelivery[]) {
     const first = items[0]!;
@@ -89,10 +86,10 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
       let next = 0;
       let halt = false;
       const lane = async () => {
-        while (running && !halt && next < items.length) {
+        while (poller.running && !halt && next < items.length) {
           const d = items[next++]!;
           const result = await sender!.send(d.url, signed(d.event_id, d.body), d.body);
-          if (!running) return; // aborted by shutdown: not an attempt, it stays due
+          if (!poller.running) return; // aborted by shutdown: not an attempt, it stays due
           done.push({ deliveryId: d.delivery_id, outcome: outcomeOf(result, d.attempts, config.backoffScale, new Date()) });
           if (!result.ok) halt = true;
           else if (Date.now() - flushedAt >= FLUSH_EVERY_MS && !(await flush())) halt = true;
@@ -107,66 +104,48 @@ export function createDispatcher(deps: { db: Database; config: WebhookConfig; se
     }
   }
 
-  async function poll() {
-    if (!running) return;
-    if (polling) {
-      again = true;
-      return;
+  /** One claim: webhooks with due deliveries, as many as there are free places, each delivered in turn. */
+  async function claimDue() {
+    const free = config.concurrency - inFlight.size;
+    if (free <= 0) return;
+    const rows = await db.system((q) => claim(q, owner, leaseMs, free, BATCH));
+    const byHook = new Map<string, ClaimedDelivery[]>();
+    for (const r of rows) {
+      const key = `${r.tenant_id}/${r.webhook_id}`;
+      const items = byHook.get(key);
+      if (items) items.push(r);
+      else byHook.set(key, [r]);
     }
-    polling = true;
-    try {
-      do {
-        again = false;
-        const free = config.concurrency - inFlight.size;
-        if (free <= 0) break;
-        const rows = await db.system((q) => claim(q, owner, leaseMs, free, BATCH));
-        const byHook = new Map<string, ClaimedDelivery[]>();
-        for (const r of rows) {
-          const key = `${r.tenant_id}/${r.webhook_id}`;
-          const items = byHook.get(key);
-          if (items) items.push(r);
-          else byHook.set(key, [r]);
-        }
-        for (const items of byHook.values()) {
-          const work = deliverAll(items).finally(() => {
-            inFlight.delete(work);
-            // A full batch leaves more due behind it; otherwise the next poll comes soon enough,
-            // and gathers more per claim than polling again at once would.
-            if (items.length >= BATCH) wake();
-          });
-          inFlight.add(work);
-        }
-      } while (again && running);
-    } catch (err) {
-      if (running) log.error({ err }, 'webhook dispatcher poll failed');
-    } finally {
-      polling = false;
+    for (const items of byHook.values()) {
+      const work = deliverAll(items).finally(() => {
+        inFlight.delete(work);
+        // A full batch leaves more due behind it; otherwise the next poll comes soon enough,
+        // and gathers more per claim than polling again at once would.
+        if (items.length >= BATCH) poller.wake();
+      });
+      inFlight.add(work);
     }
   }
 
-  function wake() {
-    if (running) setImmediate(() => void poll());
-  }
+  const poller = createPoller({
+    intervalMs: config.pollMs,
+    claim: claimDue,
+    onError: (err) => log.error({ err }, 'webhook dispatcher poll failed'),
+  });
 
   return {
-    wake,
+    wake: poller.wake,
     start() {
-      if (running) return;
-      running = true;
+      if (poller.running) return;
       sender = createSender({ timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate });
-      timer = setInterval(() => void poll(), config.pollMs);
-      timer.unref();
-      wake();
+      poller.start();
     },
     async stop() {
-      if (!running) return;
-      running = false;
-      clearInterval(timer);
-      await sender?.close();
-      while (polling || inFlight.size > 0) {
-        await Promise.allSettled([...inFlight]);
-        if (polling) await new Promise((r) => setTimeout(r, 5));
-      }
+      if (!poller.running) return;
+      const stopping = poller.stop();
+      await sender?.close(); // ends the attempts in flight: they stay due
+      await stopping;
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }
