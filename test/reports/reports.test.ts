@@ -388,6 +388,38 @@ describe('the queue', () => {
       await first.close();
     }
   });
+  it('hands a job that is rendering at shutdown back to the queue, and the next server completes it', async () => {
+    const first = await startServer({ env: { NEURO_REPORT_POLL_MS: '50' } });
+    try {
+      const t = await first.createTenant();
+      const c = client(first.url, t.token);
+      const { project } = await engagement(c);
+      // A template that keeps the render process busy for a while (stored directly: uploads render it too).
+      const slow = '{% for a in (1..4000) %}{% for b in (1..1000) %}.{% endfor %}{% endfor %}done';
+      await first.db.tenant(t.id, (q) => q.query(
+        "INSERT INTO report_templates (tenant_id, id, name, kind, filename, content, size, sha256) VALUES ($1, 'tpl_busy', 'Busy', 'markdown', 'busy.md', $2, 1, 'x')",
+        [t.id, Buffer.from(slow)]));
+      const job = (await c.post('/reports', { project_id: project.id, format: 'markdown', template_id: 'tpl_busy' })).body.data;
+      for (let i = 0; i < 400 && (await c.get(`/reports/${job.id}`)).body.data.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect((await c.get(`/reports/${job.id}`)).body.data.status).toBe('running');
+      await first.app.close(); // what SIGTERM does: the worker stops and hands the job back
+      const { rows } = await first.db.tenant(t.id, (q) => q.query<{ status: string; lease_owner: string | null; attempts: number }>(
+        'SELECT status, lease_owner, attempts FROM reports WHERE tenant_id = $1 AND id = $2', [t.id, job.id]));
+      expect(rows[0]).toEqual({ status: 'queued', lease_owner: null, attempts: 0 });
+      const second = await buildApp({ config: { ...first.config, reports: { ...first.config.reports, pollMs: 50 } }, db: first.db, secret: first.secret, logger: false });
+      await second.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const c2 = client(`http://127.0.0.1:${(second.server.address() as { port: number }).port}/api/v1`, t.token);
+        const done = await waitForReport(c2, job.id, 120_000);
+        expect(done.status, JSON.stringify(done)).toBe('completed');
+        expect((await c2.get(`/reports/${job.id}/download`)).text.endsWith('done')).toBe(true);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+    }
+  });
 });
 
 describe('access', () => {
