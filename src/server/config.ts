@@ -61,6 +61,8 @@ export interface ReportConfig {
   renderMemoryMb: number;
   /** A render process without work for this long ends (it starts again on demand). */
   renderIdleMs: number;
+  /** The render processes' niceness (0–19): how much lower their CPU priority is than the API's. */
+  renderNice: number;
 }
 
 export interface WebhookConfig {
@@ -131,6 +133,7 @@ function reportSettings(env: Env): ReportConfig {
     pollMs: intSetting(env, 'NEURO_REPORT_POLL_MS', 1000, 10, 60_000),
     renderMemoryMb: intSetting(env, 'NEURO_REPORT_RENDER_MEMORY_MB', 1024, 128, 16_384),
     renderIdleMs: intSetting(env, 'NEURO_REPORT_RENDER_IDLE_SECONDS', 300, 1, 86_400) * 1000,
+    renderNice: intSetting(env, 'NEURO_REPORT_RENDER_NICE', 19, 0, 19),
   };
 }
 

@@ -547,5 +547,14 @@ describe('PDF through the API', () => {
     expect(bad.body.error.details[0]).toMatchObject({ field: 'content', message: expect.stringMatching(/line \d+/) });
     const net = await api.post('/report-templates', { name: 'Net Typst', kind: 'typst', content: '#import "@preview/cetz:0.3.0": *\nhi' });
     expect(net.status).toBe(400);
+
+    // Untagged by default (a quarter of the size); tagged for screen readers when the tenant asks.
+    const tagged = (pdf: Buffer) => /Tagged:\s+yes/.test(execFileSync('pdfinfo', ['-'], { input: pdf, stdio: ['pipe', 'pipe', 'ignore'] }).toString());
+    expect(tagged(bytes)).toBe(false);
+    expect((await api.put('/settings/report', { tagged_pdf: true })).body.data.tagged_pdf).toBe(true);
+    const accessible = await generate(api, { project_id: project.id, format: 'pdf' });
+    const accessibleBytes = Buffer.from(await (await fetch(`${server.url}/reports/${accessible.report.id}/download`, { headers: { authorization: `Bearer ${tenant.token}` } })).arrayBuffer());
+    expect(tagged(accessibleBytes)).toBe(true);
+    await api.put('/settings/report', { tagged_pdf: false });
   });
 });

@@ -75,6 +75,8 @@ CREATE TABLE report_settings (
   footer_text            text,
   logo                   bytea,
   logo_type              text CHECK (logo_type IN ('png', 'svg')),
+  -- PDFs with the tagged structure screen readers use (four times larger for big reports).
+  tagged_pdf             boolean NOT NULL DEFAULT false,
   updated_at             timestamptz NOT NULL DEFAULT now(),
   CHECK ((logo IS NULL) = (logo_type IS NULL))
 );

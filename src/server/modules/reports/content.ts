@@ -93,6 +93,7 @@ export async function buildModel(q: Queryable, tenantId: string, job: repo.JobRo
       accent_color: brand.accent_color ?? DEFAULT_ACCENT,
       footer_text: brand.footer_text,
       has_logo: brand.logo !== null,
+      tagged_pdf: brand.tagged_pdf,
     },
     client: clientRows[0] ?? null,
     project: {

@@ -50,7 +50,7 @@ function renderEnv(): NodeJS.ProcessEnv {
  * Up to `size` render processes, started on demand and ended after `idleMs` without work. Each
  * renders one job at a time; a job that outlives its timeout has its process killed.
  */
-export function createRenderPool(opts: { size: number; idleMs: number; memoryMb: number; log: { warn(o: object, m: string): void } }): RenderPool {
+export function createRenderPool(opts: { size: number; idleMs: number; memoryMb: number; nice: number; log: { warn(o: object, m: string): void } }): RenderPool {
   const slots: Slot[] = Array.from({ length: opts.size }, () => ({ child: undefined, busy: false, idleTimer: undefined }));
   const waiting: (() => void)[] = [];
   let nextId = 0;
@@ -60,7 +60,17 @@ export function createRenderPool(opts: { size: number; idleMs: number; memoryMb:
     // --expose-gc: the PDF renderer frees the previous job's compiled document before the next one.
     const execArgv = [`--max-old-space-size=${opts.memoryMb}`, '--expose-gc'];
     if (ENTRY.endsWith('.ts')) execArgv.unshift('--import', 'tsx');
-    return fork(ENTRY, [], { execArgv, env: renderEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(ENTRY, [], { execArgv, env: renderEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // Rendering is background work: at a lower CPU priority than the API it shares the machine with,
+    // so requests keep their latency while a big report renders (it takes the cores nobody else wants).
+    if (child.pid !== undefined && opts.nice > 0) {
+      try {
+        os.setPriority(child.pid, opts.nice);
+      } catch {
+        // not permitted on this system: the render process runs at the same priority
+      }
+    }
+    return child;
   }
 
   async function acquire(): Promise<Slot> {

@@ -210,26 +210,27 @@ export interface Branding {
   footer_text: string | null;
   logo: Buffer | null;
   logo_type: 'png' | 'svg' | null;
+  tagged_pdf: boolean;
   updated_at: string | null;
 }
 
 export async function branding(q: Queryable, tenantId: string): Promise<Branding> {
   const { rows } = await q.query<Branding>(
-    `SELECT company_name, accent_color, default_classification, footer_text, logo, logo_type, iso(updated_at) AS updated_at
+    `SELECT company_name, accent_color, default_classification, footer_text, logo, logo_type, tagged_pdf, iso(updated_at) AS updated_at
        FROM report_settings WHERE tenant_id = $1`,
     [tenantId],
   );
   const row = rows[0];
-  if (!row) return { company_name: null, accent_color: null, default_classification: null, footer_text: null, logo: null, logo_type: null, updated_at: null };
+  if (!row) return { company_name: null, accent_color: null, default_classification: null, footer_text: null, logo: null, logo_type: null, tagged_pdf: false, updated_at: null };
   return { ...row, logo: row.logo === null ? null : Buffer.from(row.logo) };
 }
 
 export async function saveBranding(q: Queryable, tenantId: string, b: Omit<Branding, 'updated_at'>): Promise<void> {
   await q.query(
-    `INSERT INTO report_settings (tenant_id, company_name, accent_color, default_classification, footer_text, logo, logo_type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO report_settings (tenant_id, company_name, accent_color, default_classification, footer_text, logo, logo_type, tagged_pdf)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (tenant_id) DO UPDATE SET company_name = $2, accent_color = $3, default_classification = $4,
-       footer_text = $5, logo = $6, logo_type = $7, updated_at = now()`,
-    [tenantId, b.company_name, b.accent_color, b.default_classification, b.footer_text, b.logo, b.logo_type],
+       footer_text = $5, logo = $6, logo_type = $7, tagged_pdf = $8, updated_at = now()`,
+    [tenantId, b.company_name, b.accent_color, b.default_classification, b.footer_text, b.logo, b.logo_type, b.tagged_pdf],
   );
 }

@@ -38,7 +38,7 @@ export const reportsModule: Module = {
   ],
   register(app, ctx) {
     const config = ctx.config.reports;
-    const pool = createRenderPool({ size: config.concurrency, idleMs: config.renderIdleMs, memoryMb: config.renderMemoryMb, log: app.log });
+    const pool = createRenderPool({ size: config.concurrency, idleMs: config.renderIdleMs, memoryMb: config.renderMemoryMb, nice: config.renderNice, log: app.log });
     const worker = createReportWorker({ db: ctx.db, config, pool, log: app.log });
     const service = createReportService({ db: ctx.db, config, pool, wake: worker.wake });
     const tags = ['Reports'];

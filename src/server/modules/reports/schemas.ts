@@ -96,6 +96,7 @@ export const ReportSettings = Type.Object({
   accent_color: Type.String({ pattern: '^#[0-9a-f]{6}$' }),
   default_classification: Nullable(Type.String()),
   footer_text: Nullable(Type.String()),
+  tagged_pdf: Type.Boolean({ description: 'PDFs carry the tagged structure screen readers use (larger files)' }),
   logo: Nullable(Type.Object({ content_type: StringEnum(['image/png', 'image/svg+xml'] as const), size: Type.Integer(), url: Type.String() })),
   updated_at: Nullable(Timestamp),
 });
@@ -106,6 +107,7 @@ export const ReportSettingsUpdate = Type.Object(
     accent_color: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: '#RRGGBB; null for the default' }))),
     default_classification: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     footer_text: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    tagged_pdf: Type.Optional(Type.Boolean({ description: 'Tag PDFs for screen readers (PDF/UA structure; files about four times larger)' })),
     logo: Type.Optional(Nullable(Type.Object(
       {
         content_type: StringEnum(['image/png', 'image/svg+xml'] as const),

@@ -267,7 +267,7 @@ export function createReportService(deps: { db: Database; config: ReportConfig; 
       const b = await db.tenant(caller.tenantId, (q) => repo.branding(q, caller.tenantId));
       return {
         company_name: b.company_name, accent_color: b.accent_color ?? DEFAULT_ACCENT, default_classification: b.default_classification,
-        footer_text: b.footer_text, updated_at: b.updated_at,
+        footer_text: b.footer_text, tagged_pdf: b.tagged_pdf, updated_at: b.updated_at,
         logo: b.logo && b.logo_type
           ? { content_type: b.logo_type === 'png' ? ('image/png' as const) : ('image/svg+xml' as const), size: b.logo.length, url: '/api/v1/settings/report/logo' }
           : null,
@@ -275,7 +275,7 @@ export function createReportService(deps: { db: Database; config: ReportConfig; 
     },
 
     async updateSettings(caller: Caller, input: {
-      company_name?: string | null; accent_color?: string | null; default_classification?: string | null; footer_text?: string | null;
+      company_name?: string | null; accent_color?: string | null; default_classification?: string | null; footer_text?: string | null; tagged_pdf?: boolean;
       logo?: { content_type: 'image/png' | 'image/svg+xml'; data: string } | null;
     }) {
       let logo: { data: Buffer; type: 'png' | 'svg' } | null | undefined;
@@ -292,6 +292,7 @@ export function createReportService(deps: { db: Database; config: ReportConfig; 
           accent_color: input.accent_color === undefined ? current.accent_color : input.accent_color?.toLowerCase() ?? null,
           logo: logo === undefined ? current.logo : logo?.data ?? null,
           logo_type: logo === undefined ? current.logo_type : logo?.type ?? null,
+          tagged_pdf: input.tagged_pdf ?? current.tagged_pdf,
         });
         await recordEvent(q, caller, {
           type: 'settings.report_updated', objectType: 'tenant', objectId: caller.tenantId,

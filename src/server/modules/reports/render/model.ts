@@ -31,6 +31,8 @@ export interface ReportModel {
     footer_text: string | null;
     /** The logo is passed to renderers beside the model (RenderAssets); here only whether there is one. */
     has_logo: boolean;
+    /** PDFs carry the tagged structure screen readers use (larger files, slower to render). */
+    tagged_pdf: boolean;
   };
   client: {
     id: string;

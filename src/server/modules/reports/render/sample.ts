@@ -72,8 +72,9 @@ export function sampleModel(opts: { findings?: number; format?: ReportFormat } =
       cwe: i % 3 === 0 ? 'CWE-79' : null,
       cve: i % 4 === 0 ? ['CVE-2024-12345'] : [],
       assets: affected.map(({ id, name, type }) => ({ id, name, type })),
-      description: LONG_BODY,
-      impact: 'An attacker can run script in a victim\'s browser and **take over the session**.',
+      // Every body a little different, as real findings are (identical text would let renderers share work).
+      description: LONG_BODY.replace('Open the search page.', `Open the search page (case ${i + 1}).`).replace('2024-03-02', `2024-03-${String((i % 28) + 1).padStart(2, '0')}`),
+      impact: `An attacker can run script in a victim's browser and **take over the session** of user ${i + 1}.`,
       steps_to_reproduce: '1. Log in as `alice`.\n2. Visit `/search?q=<svg onload=alert(1)>`.\n3. Observe the alert.',
       remediation: 'Encode output for its context, set `HttpOnly; Secure; SameSite=Lax` on cookies, and add a CSP:\n\n```\nContent-Security-Policy: default-src \'self\'\n```',
       references: ['https://owasp.org/www-community/attacks/xss/', 'https://cwe.mitre.org/data/definitions/79.html'],
@@ -99,7 +100,7 @@ export function sampleModel(opts: { findings?: number; format?: ReportFormat } =
       author: { name: 'Ana Tester', email: 'ana@example.com' },
       template: null,
     },
-    branding: { company_name: 'Acme Security GmbH', accent_color: '#0f766e', footer_text: 'Acme Security GmbH · Confidential', has_logo: false },
+    branding: { company_name: 'Acme Security GmbH', accent_color: '#0f766e', footer_text: 'Acme Security GmbH · Confidential', has_logo: false, tagged_pdf: false },
     client: { id: 'client_01sample000000000000000', name: 'Example Corp', contact_name: 'Jo Client', contact_email: 'jo@example.com', website: 'https://example.com' },
     project: {
       id: 'proj_01sample00000000000000000',
