@@ -133,7 +133,7 @@ function reportSettings(env: Env): ReportConfig {
     pollMs: intSetting(env, 'NEURO_REPORT_POLL_MS', 1000, 10, 60_000),
     renderMemoryMb: intSetting(env, 'NEURO_REPORT_RENDER_MEMORY_MB', 1024, 128, 16_384),
     renderIdleMs: intSetting(env, 'NEURO_REPORT_RENDER_IDLE_SECONDS', 300, 1, 86_400) * 1000,
-    renderNice: intSetting(env, 'NEURO_REPORT_RENDER_NICE', 19, 0, 19),
+    renderNice: intSetting(env, 'NEURO_REPORT_RENDER_NICE', 10, 0, 19),
   };
 }
 

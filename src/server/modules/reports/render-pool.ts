@@ -25,9 +25,14 @@ export interface RenderPool {
 
 interface Slot {
   child: ChildProcess | undefined;
+  /** Resolves when the process has loaded and can take a job (its start-up does not count against the job's time). */
+  ready: Promise<void> | undefined;
   busy: boolean;
   idleTimer: NodeJS.Timeout | undefined;
 }
+
+/** A render process that takes longer than this to start is given up on. */
+const START_TIMEOUT_MS = 120_000;
 
 function renderEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -51,10 +56,33 @@ function renderEnv(): NodeJS.ProcessEnv {
  * renders one job at a time; a job that outlives its timeout has its process killed.
  */
 export function createRenderPool(opts: { size: number; idleMs: number; memoryMb: number; nice: number; log: { warn(o: object, m: string): void } }): RenderPool {
-  const slots: Slot[] = Array.from({ length: opts.size }, () => ({ child: undefined, busy: false, idleTimer: undefined }));
+  const slots: Slot[] = Array.from({ length: opts.size }, () => ({ child: undefined, ready: undefined, busy: false, idleTimer: undefined }));
   const waiting: (() => void)[] = [];
   let nextId = 0;
   let closed = false;
+
+  function start(slot: Slot): ChildProcess {
+    const child = spawn();
+    slot.child = child;
+    slot.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RenderCrashError('the render process did not start in time')), START_TIMEOUT_MS);
+      const onMessage = (m: { type?: string }) => {
+        if (m?.type !== 'ready') return;
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        child.off('message', onMessage);
+        resolve();
+      };
+      const onExit = (code: number | null) => {
+        clearTimeout(timer);
+        reject(new RenderCrashError(`the render process ended while starting (exit ${code})`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+    slot.ready.catch(() => undefined);
+    return child;
+  }
 
   function spawn(): ChildProcess {
     // --expose-gc: the PDF renderer frees the previous job's compiled document before the next one.
@@ -109,8 +137,13 @@ export function createRenderPool(opts: { size: number; idleMs: number; memoryMb:
     async render(format, job, { timeoutMs, onProgress, signal }) {
       const slot = await acquire();
       try {
-        slot.child ??= spawn();
-        const child = slot.child;
+        const child = slot.child ?? start(slot);
+        try {
+          await slot.ready;
+        } catch (err) {
+          kill(slot);
+          throw err;
+        }
         const id = String(++nextId);
         let stderr = '';
         const onErr = (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000));

@@ -13,7 +13,9 @@ import { TemplateError, type ReportModel } from './model.js';
  * size, render time and memory, and every unknown variable or filter is an error naming its line.
  * HTML output is escaped by default and sanitised at the end (no scripts, handlers or foreign URLs).
  */
-const LIMITS = { parseLimit: 2_000_000, renderLimit: 20_000, memoryLimit: 200_000_000 };
+// The render process's timeout (NEURO_REPORT_TIMEOUT_SECONDS) is the deadline that counts; LiquidJS's
+// own render limit only stops a runaway loop inside the engine first.
+const LIMITS = { parseLimit: 2_000_000, renderLimit: 120_000, memoryLimit: 200_000_000 };
 
 function engine(kind: 'html' | 'markdown'): Liquid {
   const liquid = new Liquid({
