@@ -36,7 +36,13 @@ const attr = (t: Token, name: string): string | null => {
 function inlines(tokens: Token[]): Inline[] {
   const root: Inline[] = [];
   const stack: Inline[][] = [root];
-  const push = (n: Inline) => stack[stack.length - 1]!.push(n);
+  // Adjacent text joins the text before it (the parser splits text at every delimiter it tried).
+  const push = (n: Inline) => {
+    const top = stack[stack.length - 1]!;
+    const last = top[top.length - 1];
+    if (n.type === 'text' && last?.type === 'text') last.value += n.value;
+    else top.push(n);
+  };
   const open = (n: Inline & { children: Inline[] }) => {
     push(n);
     stack.push(n.children);
@@ -86,18 +92,7 @@ function inlines(tokens: Token[]): Inline[] {
         if (t.content) push({ type: 'text', value: t.content });
     }
   }
-  return merge(root);
-}
-
-/** Adjacent text nodes as one (the parser splits text at every delimiter it tried). */
-function merge(nodes: Inline[]): Inline[] {
-  const out: Inline[] = [];
-  for (const n of nodes) {
-    const last = out[out.length - 1];
-    if (n.type === 'text' && last?.type === 'text') last.value += n.value;
-    else out.push('children' in n ? { ...n, children: merge(n.children) } : n);
-  }
-  return out;
+  return root;
 }
 
 function alignOf(t: Token): Align {
