@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * The core points down: db ← lib ← plugins ← modules ← app. A layer may import the ones below it,
@@ -13,7 +14,7 @@ const upward = (message, ...groups) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'test/fixtures/', 'web/dist/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'test/fixtures/', 'web/dist/', 'web/src/api/schema.gen.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -48,6 +49,20 @@ export default tseslint.config(
       'plugins/ may import lib/ and db/, never modules/ or the app.',
       '**/modules/**', '../modules/*', '../app.js', '../main.js',
     ),
+  },
+  {
+    // The web app: the rules of hooks, and no import circles.
+    files: ['web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks, 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'web/tsconfig.json' })],
+    },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
   },
   {
     // Tests read JSON of any shape.

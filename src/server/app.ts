@@ -22,6 +22,7 @@ import { modules } from './modules/index.js';
 import { createReadCache } from './lib/read-cache.js';
 import { createPasswordHasher, type PasswordCost } from './lib/passwords.js';
 import { registerResponseCheck, type ResponseMismatch } from './plugins/response-check.js';
+import { registerWebApp } from './plugins/web.js';
 import type { App, AppContext, Worker } from './types.js';
 import { buildRegistry, checkCachedTables } from './registry.js';
 import { VERSION } from './version.js';
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  await registerWebApp(app, { dir: config.webDir });
   runWorkers(app, workers);
   return app as unknown as App;
 }

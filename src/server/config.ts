@@ -7,6 +7,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The built web app served at / (NEURO_WEB_DIR; default dist/web of the checkout). */
+  webDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   baseDomain: string;
@@ -242,6 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: intSetting(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir: path.resolve(env.NEURO_DATA_DIR || './data'),
+    webDir: env.NEURO_WEB_DIR ? path.resolve(env.NEURO_WEB_DIR) : path.resolve(import.meta.dirname, '../../dist/web'),
     databaseUrl,
     redisUrl,
     baseDomain,

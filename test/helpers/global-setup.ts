@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/driver.js';
 import { createScratchDatabase } from '../../src/db/scratch.js';
+import { ensureWebBuilt } from '../../scripts/web-build.js';
 
 /**
  * Runs once per `vitest run`, before any test file: migrates ONE database that every test server
@@ -41,7 +42,9 @@ async function pgliteTemplate(key: string): Promise<string> {
 
 export default async function globalSetup(project: TestProject) {
   const key = templateKey();
-  project.provide('pgliteTemplate', await pgliteTemplate(key));
+  // The web app as npm start serves it (built only when its sources changed), for the browser tests.
+  const [embedded] = await Promise.all([pgliteTemplate(key), ensureWebBuilt({ quiet: true })]);
+  project.provide('pgliteTemplate', embedded);
   const base = process.env.DATABASE_URL;
   if (!base) {
     project.provide('pgTemplate', '');

@@ -130,7 +130,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.is404) return;
-    const config = request.routeOptions.config;
+    const config = request.routeOptions.config as typeof request.routeOptions.config & { webApp?: boolean };
+    // The web app's files (plugins/web.ts) are the same for everyone: no credential, not counted.
+    if (config.webApp) return;
     if (deps.benchBypass && request.headers['x-bench-no-auth'] === '1') {
       const limit = await deps.limiter.hit(`ip:${request.ip}`);
       reply.headers(rateLimitHeaders(limit));

@@ -1,0 +1,31 @@
+import { createContext, useContext, type ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api/client';
+import { unwrap } from '../api/errors';
+import type { User } from '../api/types';
+
+const SessionContext = createContext<User | undefined>(undefined);
+
+/** The signed-in user (GET /user); an ApiError 401 when nobody is. */
+export function useMeQuery() {
+  return useQuery({
+    queryKey: ['me'],
+    queryFn: async () => (await unwrap(api.GET('/user'))).data,
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+export function SessionProvider({ me, children }: { me: User; children: ReactNode }) {
+  return <SessionContext.Provider value={me}>{children}</SessionContext.Provider>;
+}
+
+/** The signed-in user, inside the app shell. */
+export function useMe(): User {
+  const me = useContext(SessionContext);
+  if (!me) throw new Error('useMe outside the signed-in app');
+  return me;
+}
+
+export const isAdmin = (me: User) => me.role === 'admin' || me.credential.scopes.includes('admin');
+export const canWrite = (me: User, scope: string) => me.credential.scopes.includes('admin') || me.credential.scopes.includes(scope);

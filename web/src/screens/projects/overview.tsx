@@ -1,0 +1,10 @@
+import { PageHeader } from '../../ui/page';
+
+// Placeholder: this screen is being built (issue 12).
+export function Component() {
+  return (
+    <>
+      <PageHeader title="Overview" />
+    </>
+  );
+}
