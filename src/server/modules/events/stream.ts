@@ -46,7 +46,9 @@ export function createEventStream(ctx: Pick<AppContext, 'db' | 'tokens' | 'confi
     const key = principal.credentialId;
     const count = open.get(key) ?? 0;
     if (count >= config.eventsStream.maxPerCredential) {
-      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', `At most ${config.eventsStream.maxPerCredential} event streams may be open per credential`, undefined, { 'retry-after': '5' });
+      // connection: close — a refused client's kept-alive socket otherwise held app.close() for the
+      // keep-alive timeout in tests (after a burst); a client over its limit need not keep one.
+      throw new AppError(429, 'RATE_LIMIT_EXCEEDED', `At most ${config.eventsStream.maxPerCredential} event streams may be open per credential`, undefined, { 'retry-after': '5', connection: 'close' });
     }
     open.set(key, count + 1);
     let released = false;
