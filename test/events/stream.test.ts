@@ -279,10 +279,12 @@ describe('server close', () => {
     const own = await setup();
     const streams = await Promise.all([1, 2].map(() => openStream(own.server.url, bearer(own.tenant.token))));
     const started = Date.now();
-    // The streams end before the server's own shutdown (and the database's) has finished.
+    // Open streams must not hold app.close() up (it would wait for the 72 s keep-alive or forever).
+    // The client runs in the server's process, so it notices the end only once the database has
+    // closed; hence a generous bound.
     const closing = teardown(own);
     await Promise.all(streams.map((x) => x.ended));
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await closing;
   });
 });
