@@ -209,6 +209,10 @@ function runWorkers(app: FastifyInstance, workers: Worker[]) {
   app.addHook('onReady', async () => {
     for (const w of workers) await w.start();
   });
+  // Before the HTTP server closes, which waits for every open response.
+  app.addHook('preClose', async () => {
+    for (const w of workers) w.closing?.();
+  });
   app.addHook('onClose', async () => {
     await Promise.all(workers.map(async (w) => {
       try {

@@ -43,6 +43,17 @@ export interface Config {
   credentialCacheMs: number;
   webhooks: WebhookConfig;
   reports: ReportConfig;
+  eventsStream: EventsStreamConfig;
+  /** First-run setup (GET/POST /setup): the first admin of a tenant without users. */
+  setupEnabled: boolean;
+}
+
+export interface EventsStreamConfig {
+  /** How often the one outbox poller of this process looks for new events. */
+  pollMs: number;
+  /** Streams one credential may hold open at once in this process. */
+  maxPerCredential: number;
+  heartbeatMs: number;
 }
 
 export interface ReportConfig {
@@ -261,6 +272,12 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: intSetting(env, 'NEURO_LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
     secureCookies: boolSetting(env, 'NEURO_SECURE_COOKIES', false),
     ...deadlines(env),
+    eventsStream: {
+      pollMs: intSetting(env, 'NEURO_EVENTS_STREAM_POLL_MS', 250, 10, 10_000),
+      maxPerCredential: intSetting(env, 'NEURO_EVENTS_STREAM_MAX_PER_CREDENTIAL', 10, 1, 1000),
+      heartbeatMs: intSetting(env, 'NEURO_EVENTS_STREAM_HEARTBEAT_SECONDS', 15, 1, 300) * 1000,
+    },
+    setupEnabled: boolSetting(env, 'NEURO_SETUP_ENABLED', true),
     trustProxy: trustProxySetting(env),
     corsOrigins: corsOriginsSetting(env),
     credentialCacheMs: intSetting(env, 'NEURO_CREDENTIAL_CACHE_SECONDS', 30, 1, 300) * 1000,

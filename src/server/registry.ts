@@ -1,4 +1,5 @@
 import type { Database } from '../db/driver.js';
+import type { Scope } from './lib/scopes.js';
 import type { CachedTable, EventDeclaration, Module, Registry } from './types.js';
 
 /** Fields every object has and only the server sets. */
@@ -28,12 +29,19 @@ export function buildRegistry(modules: readonly Module[]): Registry {
     }
   }
   const all = [...events.values()];
+  const objects = modules.flatMap((m) => m.objects ?? []);
+  const streamedEvents = new Map<string, Scope>();
+  for (const e of all) {
+    const scope = e.readScope ?? objects.find((o) => o.type === e.type.split('.')[0])?.readScope;
+    if (scope && e.subscribable !== false) streamedEvents.set(e.type, scope);
+  }
   return {
     modules,
     idPrefixes,
-    objects: modules.flatMap((m) => m.objects ?? []),
+    objects,
     events: all,
     subscribableEvents: all.filter((e) => e.subscribable !== false).map((e) => e.type),
+    streamedEvents,
     cachedTables: modules.flatMap((m) => m.cachedTables ?? []),
     readOnlyFields: new Set([...CORE_READ_ONLY, ...modules.flatMap((m) => m.readOnlyFields ?? [])]),
   };

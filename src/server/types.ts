@@ -58,12 +58,22 @@ export interface EventDeclaration {
   description: string;
   /** Whether a webhook may list it in `events` (default true); webhook.test goes only to the webhook tested. */
   subscribable?: boolean;
+  /**
+   * The scope that sees it in the events stream (GET /events/stream); default: the read scope of
+   * the object type its name starts with. An event with neither is not streamed.
+   */
+  readScope?: Scope;
 }
 
 /** Background work the app builder starts when the server is ready and stops when it closes. */
 export interface Worker {
   name: string;
   start(): void | Promise<void>;
+  /**
+   * The server is about to close: end long-lived responses (event streams) now, since the HTTP
+   * server waits for every open response before stop() is called.
+   */
+  closing?(): void;
   /** Stops taking new work and finishes, or hands back, what is in flight; resolves when that is done. */
   stop(): Promise<void>;
 }
@@ -110,6 +120,8 @@ export interface Registry {
   events: readonly EventDeclaration[];
   /** Event types a webhook may subscribe to (besides `*`). */
   subscribableEvents: readonly string[];
+  /** Event types the events stream sends, each with the scope that sees it. */
+  streamedEvents: ReadonlyMap<string, Scope>;
   cachedTables: readonly CachedTable[];
   readOnlyFields: ReadonlySet<string>;
 }

@@ -46,7 +46,7 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-function presentedCredential(request: FastifyRequest, secureCookies: boolean): { credential?: string; viaCookie: boolean } {
+export function presentedCredential(request: FastifyRequest, secureCookies: boolean): { credential?: string; viaCookie: boolean } {
   const header = request.headers.authorization;
   const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (header && !bearer) throw new UnauthorizedError();

@@ -24,6 +24,14 @@ export async function emptyBody(req: FastifyRequest) {
   if (req.body === undefined || req.body === null) req.body = {};
 }
 
+/** A browser session: the grant's tokens as cookies, the CSRF token in X-CSRF-Token (login, refresh, setup). */
+export function setGrantCookies(req: FastifyRequest, reply: Parameters<typeof setSessionCookies>[1], g: SessionGrant, secureCookies: boolean) {
+  setSessionCookies(req, reply, {
+    accessToken: g.body.access_token, accessSeconds: g.body.expires_in, refreshToken: g.body.refresh_token,
+    refreshSeconds: g.sessionSeconds, csrf: g.csrf,
+  }, secureCookies);
+}
+
 export const authModule: Module = {
   name: 'auth',
   tag: { name: 'Authentication', description: 'Login, refresh tokens, sessions, two-factor authentication, passwords.' },
@@ -32,10 +40,7 @@ export const authModule: Module = {
     const service = createAuthService(ctx);
     const tags = ['Authentication'];
     const cookies = (req: FastifyRequest, reply: Parameters<typeof setSessionCookies>[1], g: SessionGrant) =>
-      setSessionCookies(req, reply, {
-        accessToken: g.body.access_token, accessSeconds: g.body.expires_in, refreshToken: g.body.refresh_token,
-        refreshSeconds: g.sessionSeconds, csrf: g.csrf,
-      }, ctx.config.secureCookies);
+      setGrantCookies(req, reply, g, ctx.config.secureCookies);
 
     app.post('/auth/login', {
       schema: {

@@ -134,6 +134,10 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
   }
 
   return {
+    /** A session for a user who has just proven who they are another way (first-run setup): as a login. */
+    startSession: (tenantId: string, userId: string, email: string, meta: RequestMeta, method: string) =>
+      openSession(tenantId, userId, meta, { type: 'auth.login_succeeded', data: { email, second_factor: null, method } }),
+
     /**
      * Email and password (and a second factor when 2FA is on). The tenant is the host's, else the
      * `tenant` field, else the only tenant where the email has an account.

@@ -6,7 +6,9 @@ import { sendData, sendPage } from '../../lib/reply.js';
 import { listRows } from '../../lib/list.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { historyOf } from './repo.js';
-import { EventTypeInfo, HistoryEntry, HistoryQuery } from './schemas.js';
+import { EVENT_STREAM_DESCRIPTION, EventTypeInfo, HistoryEntry, HistoryQuery, StreamHeaders, StreamQuery } from './schemas.js';
+import { createStreamHub } from './stream-hub.js';
+import { createEventStream } from './stream.js';
 
 export const eventsModule: Module = {
   name: 'events',
@@ -40,5 +42,21 @@ export const eventsModule: Module = {
         return sendPage(reply, page);
       });
     }
+
+    const hub = createStreamHub({ db, types: [...registry.streamedEvents.keys()], pollMs: ctx.config.eventsStream.pollMs, log: app.log });
+    app.get('/events/stream', {
+      exposeHeadRoute: false,
+      schema: {
+        operationId: 'streamEvents', tags: ['Events'], summary: 'Stream the tenant\'s events live (Server-Sent Events)',
+        description: EVENT_STREAM_DESCRIPTION, querystring: StreamQuery, headers: StreamHeaders,
+        response: {
+          200: { description: 'An event stream', content: { 'text/event-stream': { schema: Type.String({ contentMediaType: 'text/event-stream' }) } } },
+          ...errorResponses,
+        },
+      },
+      // Each event type needs its own read scope; the handler sends only those the caller has.
+      config: { principal: 'any' },
+    }, createEventStream(ctx, hub));
+    return { workers: [hub] };
   },
 };

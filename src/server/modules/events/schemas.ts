@@ -25,3 +25,21 @@ export const HistoryQuery = ListQuerySchema(['created_at'], {
   created_after: FilterString('ISO 8601 date or date-time'),
   created_before: FilterString('ISO 8601 date or date-time'),
 });
+
+export const StreamQuery = Type.Object({
+  last_event_id: Type.Optional(Type.String({
+    maxLength: 64, description: 'Resume after this event, as the Last-Event-ID header does (for EventSource polyfills that cannot send headers)',
+  })),
+});
+
+export const StreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(Type.String({ maxLength: 64, description: 'Resume after this event: its later events are sent first (at most the last 1,000 of the last 24 hours)' })),
+});
+
+export const EVENT_STREAM_DESCRIPTION =
+  'Server-Sent Events, one per change the caller may read (each type needs the read scope of its object: `findings:read` for ' +
+  '`finding.*`, `reports:read` for `report.*`, …). Each message is `id: <event id>`, `event: <type>` and `data:` a JSON object ' +
+  '`{"id","event","timestamp","data":{"object_type","object_id","project_id","report_id","actor":{"type","id"},"changed"}}` ' +
+  '(`changed`: the names of the fields an update changed, else null). A comment `: ping` comes every 15 s. Send the last id ' +
+  'you got as `Last-Event-ID` (or `last_event_id`) to receive what you missed (at most the last 1,000 events of the last 24 ' +
+  'hours) before the live ones; without it the stream starts now. At most 10 streams per credential (429 beyond).';

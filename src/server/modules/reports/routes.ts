@@ -33,8 +33,8 @@ export const reportsModule: Module = {
   tag: { name: 'Reports', description: 'Reports of a project in PDF, DOCX, HTML, Markdown, JSON and CSV, generated in the background from the built-in design or a template of yours.' },
   ids: { rep: 'report', tpl: 'report template' },
   events: [
-    { type: 'report.generated', description: 'A report was generated and can be downloaded; `data` is the report.' },
-    { type: 'report.failed', description: 'A report could not be generated; `data.error` says why.' },
+    { type: 'report.generated', description: 'A report was generated and can be downloaded; `data` is the report.', readScope: 'reports:read' },
+    { type: 'report.failed', description: 'A report could not be generated; `data.error` says why.', readScope: 'reports:read' },
   ],
   register(app, ctx) {
     const config = ctx.config.reports;

@@ -60,3 +60,13 @@ export async function countActiveAdmins(q: Queryable, tenantId: string): Promise
   );
   return Number(rows[0]!.n);
 }
+
+/** Serialises first-run setups of one tenant (until the transaction ends). */
+export async function lockFirstUser(q: Queryable, tenantId: string): Promise<void> {
+  await q.query("SELECT pg_advisory_xact_lock(hashtextextended('first-user:' || $1, 0))", [tenantId]);
+}
+
+export async function hasUsers(q: Queryable, tenantId: string): Promise<boolean> {
+  const { rows } = await q.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1) AS any', [tenantId]);
+  return rows[0]!.any;
+}

@@ -44,9 +44,33 @@ async function revokeCredentials(q: Queryable, caller: Caller, userId: string): 
   return [...sessions, ...revoked.map((t) => t.id)];
 }
 
+function emailTaken(err: unknown): never {
+  if ((err as { code?: string }).code === '23505') {
+    throw new ConflictError('A user with this email already exists', [{ field: 'email', message: 'is already taken' }]);
+  }
+  throw err;
+}
+
 export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secret' | 'config' | 'loginThrottle' | 'passwords'>) {
   const { db, tokens, passwords } = ctx;
   const links = createInvitationService(ctx);
+
+  /** The one password rule for every way a user is made: checked, then hashed (outside any transaction). */
+  async function prepare(input: { email: string; password?: string }) {
+    const email = input.email.trim().toLowerCase();
+    if (input.password !== undefined) checkPasswordPolicy(input.password, email);
+    return { email, passwordHash: input.password === undefined ? null : await passwords.hash(input.password) };
+  }
+
+  /** In the caller's transaction, with its user.created event (`self`: the new user made themselves, at setup). */
+  async function insertUser(q: Queryable, caller: Caller, input: { email: string; name: string; role: string }, passwordHash: string | null, self = false) {
+    const json = await insertRow(q, users, caller.tenantId, {
+      id: newId('user'), email: input.email, name: input.name, role: input.role, password_hash: passwordHash,
+    });
+    const id = (JSON.parse(json) as { id: string }).id;
+    await recordEvent(q, caller, { type: 'user.created', objectType: 'user', objectId: id, data: json, actor: self ? { type: 'user', id } : undefined });
+    return json;
+  }
 
   async function get(caller: Caller, id: string): Promise<string> {
     return found(await db.tenant(caller.tenantId, (q) => getRow(q, users, caller.tenantId, id)), 'User');
@@ -61,26 +85,26 @@ export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secre
      * only, as `invitation`) where they set it. `origin`: where the link points.
      */
     async create(caller: Caller, input: UserCreateInput, origin: string): Promise<string> {
-      const email = input.email.trim().toLowerCase();
-      if (input.password !== undefined) checkPasswordPolicy(input.password, email);
-      const passwordHash = input.password === undefined ? null : await passwords.hash(input.password);
-      try {
-        return await db.tenantTx(caller.tenantId, async (q) => {
-          const json = await insertRow(q, users, caller.tenantId, {
-            id: newId('user'), email, name: input.name, role: input.role, password_hash: passwordHash,
-          });
-          const id = (JSON.parse(json) as { id: string }).id;
-          await recordEvent(q, caller, { type: 'user.created', objectType: 'user', objectId: id, data: json });
-          if (passwordHash !== null) return json;
-          const invitation: IssuedLink = await links.issueIn(q, caller, id, 'invitation', origin);
-          return JSON.stringify({ ...(JSON.parse(json) as object), invitation });
-        });
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') {
-          throw new ConflictError('A user with this email already exists', [{ field: 'email', message: 'is already taken' }]);
-        }
-        throw err;
-      }
+      const { email, passwordHash } = await prepare(input);
+      return db.tenantTx(caller.tenantId, async (q) => {
+        const json = await insertUser(q, caller, { ...input, email }, passwordHash);
+        if (passwordHash === null) return json;
+        const invitation: IssuedLink = await links.issueIn(q, caller, (JSON.parse(json) as { id: string }).id, 'invitation', origin);
+        return JSON.stringify({ ...(JSON.parse(json) as object), invitation });
+      }).catch(emailTaken);
+    },
+
+    /**
+     * First-run setup: the tenant's first user, an admin, only while it has none. The lock makes
+     * concurrent setups of one tenant take turns, so exactly one finds no user and creates it.
+     */
+    async createFirst(caller: Caller, input: { email: string; name: string; password: string }): Promise<string> {
+      const { email, passwordHash } = await prepare(input);
+      return db.tenantTx(caller.tenantId, async (q) => {
+        await repo.lockFirstUser(q, caller.tenantId);
+        if (await repo.hasUsers(q, caller.tenantId)) throw new ConflictError('Setup is already complete');
+        return insertUser(q, caller, { ...input, email, role: 'admin' }, passwordHash, true);
+      }).catch(emailTaken);
     },
 
     async update(caller: Caller, id: string, input: UserUpdateInput): Promise<string> {
