@@ -3,7 +3,8 @@ import { queryClient } from './query';
 
 /**
  * The tenant's events, live (GET /api/v1/events/stream, Server-Sent Events from the events
- * outbox). Each event refreshes the queries of its object type's collection, and is passed on as
+ * outbox: `event:` the type, `data:` {id, event, timestamp, data: {object_type, object_id,
+ * project_id, report_id, actor: {type, id}, changed}}). Each event refreshes the queries of its object type's collection, and is passed on as
  * a `neuro:event` DOM event to screens that must react to it (the finding editor's conflict
  * choice). EventSource reconnects by itself and resumes with Last-Event-ID.
  */
@@ -42,7 +43,7 @@ function parse(e: MessageEvent<string>): LiveEvent {
     type,
     objectType,
     objectId: (body.object_id ?? data.object_id ?? data.id) as string | undefined,
-    actorId: (body.actor_id ?? (body.actor as { id?: string } | undefined)?.id ?? data.actor_id) as string | undefined,
+    actorId: (data.actor as { id?: string } | null | undefined)?.id,
     data,
   };
 }

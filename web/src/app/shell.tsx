@@ -22,8 +22,8 @@ const NAV: { to: string; label: string; icon: IconName; end?: boolean }[] = [
 /** Where a visitor without a session goes: first-run setup while the tenant has no user, else sign-in. */
 async function entryPage(): Promise<string> {
   try {
-    const setup = await unwrap(api.GET('/setup' as never));
-    if ((setup as { data?: { needs_setup?: boolean } }).data?.needs_setup) return '/setup';
+    const setup = await unwrap(api.GET('/setup'));
+    if (setup.data.needs_setup) return '/setup';
   } catch {
     // No setup route or not reachable: sign-in is the way in.
   }
