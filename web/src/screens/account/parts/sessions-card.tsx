@@ -7,7 +7,7 @@ import type { Data } from '../../../api/types';
 import { Button } from '../../../ui/button';
 import { useConfirm } from '../../../ui/dialog';
 import { DataTable, Pagination, type Column } from '../../../ui/table';
-import { formatDateTime, timeAgo } from '../../../ui/format';
+import { formatDate, formatDateTime, timeAgo } from '../../../ui/format';
 import { useToast } from '../../../ui/toast';
 import { deviceOf } from './device';
 
@@ -85,10 +85,10 @@ export function SessionsCard() {
     },
     { key: 'ip', header: 'IP address', render: (s) => <span className="mono">{s.ip ?? '—'}</span> },
     { key: 'last', header: 'Last used', render: (s) => <span title={formatDateTime(s.last_used_at)}>{s.current ? 'Now' : timeAgo(s.last_used_at)}</span> },
-    { key: 'expires', header: 'Expires', render: (s) => formatDateTime(s.expires_at) },
+    { key: 'expires', header: 'Expires', className: 'col-nowrap', render: (s) => <span title={formatDateTime(s.expires_at)}>{formatDate(s.expires_at)}</span> },
     {
       key: 'actions', header: 'Actions', className: 'col-actions', render: (s) => s.current ? <span className="muted">—</span> : (
-        <Button size="sm" variant="ghost" busy={busy === s.id} onClick={() => void revoke(s)} aria-label={`Sign out ${deviceOf(s.user_agent)}, last used ${timeAgo(s.last_used_at)}`}>Sign out</Button>
+        <Button size="sm" variant="secondary" busy={busy === s.id} onClick={() => void revoke(s)} aria-label={`Sign out ${deviceOf(s.user_agent)}, last used ${timeAgo(s.last_used_at)}`}>Sign out</Button>
       ),
     },
   ];

@@ -66,15 +66,15 @@ export function TokenSection({ purpose }: { purpose: Purpose }) {
   };
 
   const columns: Column<Token>[] = [
-    { key: 'name', header: 'Name', render: (t) => <span className="cell-main">{t.name}</span> },
+    { key: 'name', header: 'Name', className: 'col-name', render: (t) => <span className="cell-main">{t.name}</span> },
     { key: 'key', header: 'Token', render: (t) => <code className="nowrap">{t.masked}</code> },
     { key: 'scopes', header: 'Scopes', render: (t) => <div className="scope-list">{t.scopes.map((s) => <span key={s} className="scope-chip">{s}</span>)}</div> },
     { key: 'created', header: 'Created', render: (t) => <span title={formatDateTime(t.created_at)} className="nowrap">{formatDate(t.created_at)}</span> },
     { key: 'used', header: 'Last used', render: (t) => <span title={t.last_used_at ? formatDateTime(t.last_used_at) : undefined} className="nowrap">{t.last_used_at ? timeAgo(t.last_used_at) : 'Never'}</span> },
-    { key: 'expires', header: 'Expires', render: (t) => <Expiry t={t} /> },
+    { key: 'expires', header: 'Expires', className: 'col-nowrap', render: (t) => <Expiry t={t} /> },
     {
       key: 'actions', header: 'Actions', className: 'col-actions',
-      render: (t) => <Button size="sm" variant="ghost" onClick={() => void revoke(t)} aria-label={`Revoke ${t.name}`}>Revoke</Button>,
+      render: (t) => <Button size="sm" variant="secondary" onClick={() => void revoke(t)} aria-label={`Revoke ${t.name}`}>Revoke</Button>,
     },
   ];
 

@@ -19,7 +19,7 @@ export function NewPassword({ value, onChange, confirm, onConfirm, error, label 
   return (
     <>
       <Field label={label} error={sentence(error)} hint={PASSWORD_HINT}>
-        <input type={shown ? 'text' : 'password'} autoComplete="new-password" required minLength={12} value={value}
+        <input type={shown ? 'text' : 'password'} autoComplete="new-password" required value={value}
           onChange={(e) => onChange(e.target.value)} autoFocus={autoFocus} />
       </Field>
       {onConfirm && (
