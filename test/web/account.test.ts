@@ -175,6 +175,7 @@ describe('Settings → Profile', () => {
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     expect(await qr.getAttribute('alt')).toContain(secret);
     await expectAccessible(page, 'profile 2FA setup');
+    await screenshot(page, 'profile-2fa-setup');
     await page.getByLabel('Authentication code').fill(totpCode(secret));
     await page.getByRole('button', { name: 'Turn on' }).click();
     const codes = page.getByRole('list', { name: 'Recovery codes' });
@@ -184,6 +185,7 @@ describe('Settings → Profile', () => {
     expect(await download.getAttribute('download')).toBe('neuro-recovery-codes.txt');
     expect(await download.getAttribute('href')).toMatch(/^blob:/);
     await expectAccessible(page, 'profile recovery codes');
+    await screenshot(page, 'profile-recovery-codes');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Turn off two-factor authentication' }).isVisible()).toBe(true);
     expect(await codes.count()).toBe(0);

@@ -73,10 +73,10 @@ export function Component() {
       subtitle={<>Create the first admin of the workspace <strong>{state.tenant}</strong>. You can invite your team afterwards.</>}>
       {error && <Banner kind="error">{error}</Banner>}
       <form onSubmit={(e) => void submit(e)} className="auth-form">
-        <Field label="Name" error={sentence(fields.name)}>
+        <Field label="Name" error={sentence(fields.name, 'Name')}>
           <input type="text" autoComplete="name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
         </Field>
-        <Field label="Email" error={sentence(fields.email)}>
+        <Field label="Email" error={sentence(fields.email, 'Email')}>
           <input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
         <NewPassword value={password} onChange={setPassword} confirm={confirm} onConfirm={setConfirm} error={fields.password} />

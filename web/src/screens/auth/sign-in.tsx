@@ -9,6 +9,7 @@ import { AuthCard } from './parts/auth-card';
 import { clock, retryWords, useCountdown } from './parts/countdown';
 import { safeNext, sentence } from './parts/next';
 import { hasSession, startFresh } from './parts/session-check';
+import { getSetup } from './parts/setup-api';
 
 /** Messages other pages may ask this one to show (a fixed list: a link cannot put words here). */
 const NOTICES: Record<string, string> = {
@@ -39,10 +40,17 @@ export function Component() {
   const locked = lockedUntil !== undefined && left > 0;
   const codeInput = useRef<HTMLInputElement>(null);
 
-  // Someone already signed in goes straight to the app.
+  // Someone already signed in goes straight to the app; a workspace without users, to first-run setup.
   useEffect(() => {
     let live = true;
-    void hasSession().then((yes) => { if (yes && live) navigate(next, { replace: true }); });
+    void (async () => {
+      if (await hasSession()) {
+        if (live) navigate(next, { replace: true });
+        return;
+      }
+      const state = await getSetup().catch(() => undefined);
+      if (live && state?.needs_setup) navigate('/setup', { replace: true });
+    })();
     return () => { live = false; };
   }, [navigate, next]);
 
@@ -115,10 +123,10 @@ export function Component() {
       <form onSubmit={(e) => void submit(e)} noValidate={false} className="auth-form">
         {step === 'password' ? (
           <>
-            <Field label="Email" error={sentence(fields.email)}>
+            <Field label="Email" error={sentence(fields.email, 'Email')}>
               <input type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
             </Field>
-            <Field label="Password" error={sentence(fields.password)}>
+            <Field label="Password" error={sentence(fields.password, 'Password')}>
               <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
             </Field>
             <Button type="submit" variant="primary" className="auth-submit" busy={busy} disabled={locked}>Sign in</Button>

@@ -73,7 +73,7 @@ export function CreateTokenDialog({ purpose, open, onClose }: { purpose: Purpose
       <form onSubmit={(e) => void submit(e)}>
         {error && <Banner kind="error">{error}</Banner>}
         <div className="grid grid-2">
-          <Field label="Name" error={sentence(fields.name ?? fields.label)} hint="What uses it, e.g. “GitLab CI scanner import”.">
+          <Field label="Name" error={sentence(fields.name ?? fields.label, 'Name')} hint="What uses it, e.g. “GitLab CI scanner import”.">
             <input type="text" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
           </Field>
           <Field label="Expiration" hint="Tokens that expire limit the damage of a leak.">

@@ -39,7 +39,7 @@ export function NameCard() {
     <Card title="Your details">
       {error && <Banner kind="error">{error}</Banner>}
       <form className="account-form" onSubmit={(e) => void save(e)}>
-        <Field label="Name" error={sentence(fieldError)} hint="Shown to your team and in reports’ change history.">
+        <Field label="Name" error={sentence(fieldError, 'Name')} hint="Shown to your team and in reports’ change history.">
           <input type="text" autoComplete="name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
         <Field label="Email" hint="Your admin can change the email of your account.">

@@ -43,7 +43,7 @@ export function PasswordCard() {
     <Card title="Password">
       {error && <Banner kind="error">{error}</Banner>}
       <form className="account-form" onSubmit={(e) => void save(e)}>
-        <Field label="Current password" error={sentence(fields.current_password)}>
+        <Field label="Current password" error={sentence(fields.current_password, 'Current password')}>
           <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
         </Field>
         <NewPassword label="New password" value={next} onChange={setNext} confirm={confirm} onConfirm={setConfirm} error={fields.new_password} />

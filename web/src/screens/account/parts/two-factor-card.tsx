@@ -152,15 +152,15 @@ function DisableDialog({ open, onClose }: { open: boolean; onClose: () => void }
       <form onSubmit={(e) => void submit(e)}>
         <p className="muted">Sign-in will ask for your password only. Confirm with your password and a current code.</p>
         {error && <Banner kind="error">{error}</Banner>}
-        <Field label="Password" error={sentence(fields.password)}>
+        <Field label="Password" error={sentence(fields.password, 'Password')}>
           <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
         </Field>
         {recovery ? (
-          <Field label="Recovery code" error={sentence(fields.recovery_code)} key="r">
+          <Field label="Recovery code" error={sentence(fields.recovery_code, 'Recovery code')} key="r">
             <input type="text" autoComplete="off" required className="mono" value={code} onChange={(e) => setCode(e.target.value)} />
           </Field>
         ) : (
-          <Field label="Authentication code" error={sentence(fields.totp_code)} key="t">
+          <Field label="Authentication code" error={sentence(fields.totp_code, 'Authentication code')} key="t">
             <input type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required className="mono"
               value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} />
           </Field>

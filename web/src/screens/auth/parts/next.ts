@@ -22,9 +22,13 @@ export function fragmentToken(): string | null {
   return params.get('token');
 }
 
-/** An API field message ("must be at least 12 characters long") as a sentence under its label. */
-export function sentence(message: string | undefined): string | undefined {
+/**
+ * An API field message ("must be at least 12 characters long") as a sentence under its field:
+ * "Password must be at least 12 characters long."
+ */
+export function sentence(message: string | undefined, subject?: string): string | undefined {
   if (!message) return undefined;
-  const s = message.charAt(0).toUpperCase() + message.slice(1);
+  const whole = subject ? `${subject} ${message}` : message;
+  const s = whole.charAt(0).toUpperCase() + whole.slice(1);
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }

@@ -18,7 +18,7 @@ export function NewPassword({ value, onChange, confirm, onConfirm, error, label 
   const mismatch = confirm !== undefined && confirm !== '' && value !== '' && confirm !== value;
   return (
     <>
-      <Field label={label} error={sentence(error)} hint={PASSWORD_HINT}>
+      <Field label={label} error={sentence(error, label)} hint={PASSWORD_HINT}>
         <input type={shown ? 'text' : 'password'} autoComplete="new-password" required value={value}
           onChange={(e) => onChange(e.target.value)} autoFocus={autoFocus} />
       </Field>
