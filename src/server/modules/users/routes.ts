@@ -3,7 +3,7 @@ import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/reply.js';
-import { Me, User, UserCreate, UserCreated, UserListQuery, UserUpdate } from './schemas.js';
+import { Me, ProfileUpdate, User, UserCreate, UserCreated, UserListQuery, UserUpdate } from './schemas.js';
 import { originOf } from '../invitations/routes.js';
 import { createUserService } from './service.js';
 
@@ -19,6 +19,14 @@ export const usersModule: Module = {
       schema: { operationId: 'getCurrentUser', tags, summary: 'Who you are: your user (or service account), tenant and credential', response: { 200: Envelope(Me), ...errorResponses } },
       config: { principal: 'any' },
     }, async (req, reply) => reply.send({ success: true as const, data: (await service.me(callerOf(req))) as never }));
+
+    app.patch('/user', {
+      schema: {
+        operationId: 'updateCurrentUser', tags, body: ProfileUpdate, response: { 200: Envelope(User), ...errorResponses },
+        summary: 'Change your own name (needs a signed-in session or an admin-scoped token)',
+      },
+      config: { principal: 'session-or-admin' },
+    }, async (req, reply) => sendData(reply, await service.updateSelf(callerOf(req), req.body)));
 
     app.get('/users', {
       schema: { operationId: 'listUsers', tags, summary: 'List users', querystring: UserListQuery, response: { 200: ListEnvelope(User), ...errorResponses } },

@@ -47,6 +47,12 @@ export const UserUpdate = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+/** What a user may change about themselves (role and active state are an admin's). */
+export const ProfileUpdate = Type.Object(
+  { name: Name({ maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
 /** The caller: a user, or the service account behind a service token. */
 export const Me = Type.Object({
   id: Type.String(),

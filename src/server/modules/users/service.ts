@@ -1,7 +1,7 @@
 import type { AppContext } from '../../types.js';
 import type { Queryable } from '../../../db/driver.js';
 import type { Caller } from '../../lib/caller.js';
-import { ConflictError, found } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, found } from '../../lib/errors.js';
 import { getRow, insertRow, updateRow } from '../../lib/crud.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
@@ -142,6 +142,13 @@ export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secre
       // After the commit: the user's cached credentials pick up the new role or stop at once.
       if (owner) tokens.forget(revoked, [id]);
       return json;
+    },
+
+    /** PATCH /user: the caller's own profile (a service account has none). */
+    async updateSelf(caller: Caller, input: { name: string }): Promise<string> {
+      const userId = caller.principal?.userId;
+      if (!userId) throw new ForbiddenError('This endpoint is for users; a service account has no user account');
+      return this.update(caller, userId, { name: input.name });
     },
 
     /** Deactivates (users are never deleted: their history stays attributable). */

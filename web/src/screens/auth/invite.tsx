@@ -1,10 +1,6 @@
-import { PageHeader } from '../../ui/page';
+import { LinkPage } from './parts/link-page';
 
-// Placeholder: this screen is being built (issue 12).
+/** /invite#token=nf_inv_…: an invited user sets their password. */
 export function Component() {
-  return (
-    <>
-      <PageHeader title="Accept invitation" />
-    </>
-  );
+  return <LinkPage kind="invitation" />;
 }

@@ -1,10 +1,6 @@
-import { PageHeader } from '../../ui/page';
+import { LinkPage } from './parts/link-page';
 
-// Placeholder: this screen is being built (issue 12).
+/** /reset-password#token=nf_pwr_…: a password reset link an admin issued. */
 export function Component() {
-  return (
-    <>
-      <PageHeader title="Reset password" />
-    </>
-  );
+  return <LinkPage kind="password_reset" />;
 }
