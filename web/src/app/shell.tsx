@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
-import { api, onSignedOut } from '../api/client';
+import { api, csrfToken, onSignedOut } from '../api/client';
 import { ApiError, unwrap } from '../api/errors';
 import { useLiveUpdates } from '../api/live';
 import { queryClient } from '../api/query';
@@ -40,7 +40,8 @@ export function Shell() {
   useEffect(() => {
     onSignedOut(() => {
       queryClient.clear();
-      navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+      const next = location.pathname + location.search;
+      void entryPage().then((page) => navigate(page === '/sign-in' && next !== '/' ? `/sign-in?next=${encodeURIComponent(next)}` : page, { replace: true }));
     });
   }, [navigate, location]);
   useEffect(() => {
@@ -74,7 +75,7 @@ function Sidebar({ live }: { live: boolean }) {
   const [theme, setThemeState] = useState(storedTheme());
   const dark = document.documentElement.dataset.theme === 'dark';
   const signOut = async () => {
-    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'x-csrf-token': (await import('../api/client')).csrfToken() ?? '' } }).catch(() => {});
+    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'x-csrf-token': csrfToken() ?? '' } }).catch(() => {});
     queryClient.clear();
     navigate('/sign-in', { replace: true });
   };
