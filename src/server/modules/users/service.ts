@@ -88,7 +88,7 @@ export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secre
       const { email, passwordHash } = await prepare(input);
       return db.tenantTx(caller.tenantId, async (q) => {
         const json = await insertUser(q, caller, { ...input, email }, passwordHash);
-        if (passwordHash === null) return json;
+        if (passwordHash !== null) return json;
         const invitation: IssuedLink = await links.issueIn(q, caller, (JSON.parse(json) as { id: string }).id, 'invitation', origin);
         return JSON.stringify({ ...(JSON.parse(json) as object), invitation });
       }).catch(emailTaken);
