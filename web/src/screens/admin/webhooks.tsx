@@ -21,7 +21,7 @@ import '../../styles/admin.css';
 
 type Webhook = Data<'getWebhook'>;
 type WithSecret = Data<'createWebhook'>;
-type Delivery = Data<'testWebhook'>;
+type Delivery = Data<'listWebhookDeliveries'>[number];
 
 export function Component() {
   return <AdminOnly title="Webhooks"><Webhooks /></AdminOnly>;

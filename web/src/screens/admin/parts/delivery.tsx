@@ -7,7 +7,7 @@ import { Dialog } from '../../../ui/dialog';
 import { ErrorState, Spinner } from '../../../ui/feedback';
 import { formatDateTime } from '../../../ui/format';
 
-type Delivery = Data<'testWebhook'>;
+type Delivery = Data<'listWebhookDeliveries'>[number];
 
 export function DeliveryStatus({ delivery: d }: { delivery: Delivery }) {
   if (d.status === 'succeeded') return <span className="badge badge-ok">Succeeded</span>;
