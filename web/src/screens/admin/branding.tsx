@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
-import { unwrap } from '../../api/errors';
+import { ApiError, unwrap } from '../../api/errors';
 import type { Data } from '../../api/types';
 import { Button } from '../../ui/button';
 import { Banner, ErrorState, Spinner } from '../../ui/feedback';
@@ -73,8 +73,11 @@ function BrandingForm({ settings }: { settings: Settings }) {
     },
   });
   const errs = save.error ? formErrors(save.error) : { fields: {} as Record<string, string> };
-  const logoError = fileError ?? errs.fields['logo.data'] ?? errs.fields['logo.content_type'] ?? errs.fields.logo
-    ?? (save.error && (save.error as { code?: string }).code === 'PAYLOAD_TOO_LARGE' ? (save.error as Error).message : undefined);
+  // The API names the logo's problem in `details` ("is not a PNG image"), the size limit in its message.
+  const apiLogo = save.error instanceof ApiError && Object.keys(save.error.fields).find((f) => f.startsWith('logo'));
+  const logoError = fileError
+    ?? (save.error instanceof ApiError && save.error.code === 'PAYLOAD_TOO_LARGE' ? `${save.error.message}. Choose a smaller file.` : undefined)
+    ?? (apiLogo ? `The logo ${(save.error as ApiError).fields[apiLogo]}.` : undefined);
 
   const pick = (file: File | undefined) => {
     setFileError(undefined);
@@ -111,7 +114,7 @@ function BrandingForm({ settings }: { settings: Settings }) {
     <div className="branding">
       <form onSubmit={submit} className="card branding-form" aria-label="Report branding">
         {errs.message && !logoError && <Banner kind="error">{errs.message}</Banner>}
-        {logoError && errs.message && <Banner kind="error">The logo was not saved: {logoError}</Banner>}
+        {logoError && save.error && <Banner kind="error">Nothing was saved: {logoError}</Banner>}
         <Field label="Company name" error={errs.fields.company_name} hint="On the cover and in the page headers.">
           <input value={company} onChange={(e) => setCompany(e.target.value)} maxLength={200} placeholder="Acme Security" />
         </Field>
