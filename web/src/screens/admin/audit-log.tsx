@@ -59,7 +59,15 @@ function AuditLog() {
     queryFn: () => unwrap(api.GET('/users', { params: { query: { limit: 100, sort: 'name', order: 'asc' } } })),
     staleTime: 5 * 60_000,
   });
-  const names = useMemo(() => new Map((people.data?.data ?? []).map((u) => [u.id, u.name])), [people.data]);
+  const services = useQuery({
+    queryKey: ['service-accounts', 'all-names'],
+    queryFn: () => unwrap(api.GET('/service-accounts', { params: { query: { limit: 100, sort: 'name', order: 'asc' } } })),
+    staleTime: 5 * 60_000,
+  });
+  const names = useMemo(
+    () => new Map([...(people.data?.data ?? []), ...(services.data?.data ?? [])].map((a) => [a.id, a.name])),
+    [people.data, services.data],
+  );
   const actorName = (e: AuditEvent) =>
     e.actor.type === 'system' ? 'System' : e.actor.type === 'anonymous' ? 'Anonymous' : (e.actor.id && names.get(e.actor.id)) ?? e.actor.id ?? '—';
 
@@ -77,7 +85,7 @@ function AuditLog() {
     { key: 'actor', header: 'Actor', render: (e) => <span>{actorName(e)}{e.actor.type === 'service_account' && <span className="muted small"> (service)</span>}</span> },
     { key: 'action', header: 'Action', render: (e) => <span className="mono small">{e.action}</span> },
     { key: 'object', header: 'Object', render: (e) => e.object_type
-      ? <span><span className="muted">{e.object_type.replace(/_/g, ' ')}</span> <span className="mono small">{e.object_id}</span></span>
+      ? <span className="cell-object" title={e.object_id ?? undefined}><span className="muted">{e.object_type.replace(/_/g, ' ')}</span> <span className="mono small">{e.object_id}</span></span>
       : <span className="muted">—</span> },
     { key: 'ip', header: 'IP', render: (e) => <span className="mono small">{e.ip ?? '—'}</span> },
   ];

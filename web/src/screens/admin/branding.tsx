@@ -127,9 +127,8 @@ function BrandingForm({ settings }: { settings: Settings }) {
             </div>
             <div className="stack logo-actions">
               <div className="row">
-                <input ref={fileInput} type="file" accept="image/png,image/svg+xml" className="sr-only" id="logo-file" tabIndex={-1} aria-labelledby="logo-label logo-choose"
-                  aria-describedby="logo-hint" aria-invalid={logoError ? true : undefined} onChange={(e) => { pick(e.target.files?.[0]); e.target.value = ''; }} />
-                <Button size="sm" id="logo-choose" onClick={() => fileInput.current?.click()}>{logoSrc ? 'Replace logo…' : 'Upload logo…'}</Button>
+                <input ref={fileInput} type="file" accept="image/png,image/svg+xml" hidden id="logo-file" onChange={(e) => { pick(e.target.files?.[0]); e.target.value = ''; }} />
+                <Button size="sm" id="logo-choose" aria-describedby="logo-hint" onClick={() => fileInput.current?.click()}>{logoSrc ? 'Replace logo…' : 'Upload logo…'}</Button>
                 {logoSrc && <Button size="sm" variant="ghost" onClick={() => { setFileError(undefined); setLogo({ kind: 'remove' }); }}>Remove logo</Button>}
                 {logo.kind !== 'keep' && settings.logo && <Button size="sm" variant="ghost" onClick={() => setLogo({ kind: 'keep' })}>Undo</Button>}
               </div>
@@ -163,11 +162,13 @@ function BrandingForm({ settings }: { settings: Settings }) {
         <Field label="Footer text" error={errs.fields.footer_text}>
           <input value={footer} onChange={(e) => setFooter(e.target.value)} maxLength={500} placeholder="Acme Security GmbH · Registered in …" />
         </Field>
-        <label className="check field">
-          <input type="checkbox" checked={tagged} onChange={(e) => setTagged(e.target.checked)} aria-describedby="tagged-hint" />
-          <span>Tagged PDF (for screen readers)</span>
-        </label>
-        <div id="tagged-hint" className="field-hint tagged-hint">Adds the structure assistive technology reads; files are about four times larger.</div>
+        <div className="field">
+          <label className="check">
+            <input type="checkbox" checked={tagged} onChange={(e) => setTagged(e.target.checked)} aria-describedby="tagged-hint" />
+            <span>Tagged PDF (for screen readers)</span>
+          </label>
+          <div id="tagged-hint" className="field-hint tagged-hint">Adds the structure assistive technology reads; files are about four times larger.</div>
+        </div>
         <div className="form-actions">
           {settings.updated_at && <span className="muted small spacer">Last saved {formatDateTime(settings.updated_at)}</span>}
           <Button type="submit" variant="primary" busy={save.isPending} disabled={hexInvalid}>Save branding</Button>

@@ -101,7 +101,8 @@ function Users() {
     { key: 'actions', header: 'Actions', className: 'col-actions', render: (u) => (
       <div className="row row-end">
         <Button size="sm" variant="ghost" onClick={() => void askReset(u)} aria-label={`Password reset link for ${u.name}`} disabled={!u.active}>Reset link</Button>
-        <Button size="sm" variant="ghost" onClick={() => void toggleActive(u)} aria-label={`${u.active ? 'Deactivate' : 'Reactivate'} ${u.name}`}>
+        <Button size="sm" variant="ghost" onClick={() => void toggleActive(u)} aria-label={`${u.active ? 'Deactivate' : 'Reactivate'} ${u.name}`}
+          disabled={u.id === me.id} title={u.id === me.id ? 'You cannot deactivate yourself' : undefined}>
           {u.active ? 'Deactivate' : 'Reactivate'}
         </Button>
       </div>

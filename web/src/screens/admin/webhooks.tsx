@@ -135,7 +135,7 @@ function WebhookDialog({ webhook, onClose, onCreated }: { webhook?: Webhook; onC
         <Field label="Description" error={errs.fields.description}>
           <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={1000} placeholder="What receives it" />
         </Field>
-        <label className="check field">
+        <label className="check field check-field">
           <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />
           <span>Active <span className="muted">— inactive webhooks receive nothing</span></span>
         </label>
