@@ -70,6 +70,12 @@ describe('webhook delivery', () => {
     });
     expect(d).toMatchObject({ event: 'finding.created', event_id: payload.id, attempt: 1, response_status: 200, response_body: 'ok', error: null });
     expect(d.duration_ms).toBeGreaterThanOrEqual(0);
+    // One delivery shows the very body that was sent, beside the answer.
+    const detail = await api.get(`/webhooks/${wh.id}/deliveries/${d.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.data).toMatchObject({ id: d.id, status: 'succeeded', response_status: 200, response_body: 'ok' });
+    expect(JSON.parse(detail.body.data.request_body)).toEqual(JSON.parse(got!.body));
+    expect((await api.get(`/webhooks/${wh.id}/deliveries/dlv_missing`)).status).toBe(404);
   });
 
   it('sends only the subscribed events, status_changed besides updated, and a deleted object\'s last state', async () => {

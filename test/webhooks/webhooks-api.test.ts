@@ -142,6 +142,7 @@ describe('webhooks API', () => {
       ['POST', `/webhooks/${wh.id}/rotate-secret`, undefined, 'webhooks:write'],
       ['POST', `/webhooks/${wh.id}/test`, undefined, 'webhooks:write'],
       ['GET', `/webhooks/${wh.id}/deliveries`, undefined, 'webhooks:read'],
+      ['GET', `/webhooks/${wh.id}/deliveries/${dlv}`, undefined, 'webhooks:read'],
       ['POST', `/webhooks/${wh.id}/deliveries/${dlv}/redeliver`, undefined, 'webhooks:write'],
       ['GET', '/webhooks/events', undefined, 'webhooks:read'],
       ['GET', `/findings/${finding.id}/history`, undefined, 'findings:read'],

@@ -69,6 +69,21 @@ export async function findDelivery(q: Queryable, tenantId: string, webhookId: st
 }
 
 /**
+ * One delivery with the request body it sends: the event as the dispatcher signs it (webhook_claim),
+ * or null once the event has left the outbox.
+ */
+export async function deliveryDetail(q: Queryable, tenantId: string, webhookId: string, id: string) {
+  const { rows } = await q.query<{ j: string }>(
+    `SELECT (${deliveries.json}::jsonb || jsonb_build_object('request_body',
+              (SELECT json_build_object('id', e.id, 'event', e.type, 'timestamp', iso(e.created_at), 'tenant', e.tenant_id, 'data', e.data)::text
+                 FROM events e WHERE e.tenant_id = d.tenant_id AND e.id = d.event_id)))::text AS j
+       FROM webhook_deliveries d WHERE d.tenant_id = $1 AND d.webhook_id = $2 AND d.id = $3`,
+    [tenantId, webhookId, id],
+  );
+  return rows[0]?.j;
+}
+
+/**
  * Whether the webhook is on (undefined: there is none). In a transaction it stays there until the
  * end (KEY SHARE: a delete waits), so a delivery queued after it never outlives its webhook.
  */

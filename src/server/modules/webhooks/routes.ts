@@ -5,7 +5,7 @@ import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/sche
 import { sendData, sendPage } from '../../lib/reply.js';
 import { deriveKey } from '../../lib/sealed.js';
 import { createDispatcher } from './dispatcher.js';
-import { Delivery, DeliveryListQuery, DeliveryParams, WebhookListQuery, webhookSchemas } from './schemas.js';
+import { Delivery, DeliveryDetail, DeliveryListQuery, DeliveryParams, WebhookListQuery, webhookSchemas } from './schemas.js';
 import { createWebhookService } from './service.js';
 
 export const webhooksModule: Module = {
@@ -64,6 +64,11 @@ export const webhooksModule: Module = {
       schema: { operationId: 'listWebhookDeliveries', tags, summary: "List a webhook's deliveries, newest first", params: IdParams, querystring: DeliveryListQuery, response: { 200: ListEnvelope(Delivery), ...errorResponses } },
       config: read,
     }, async (req, reply) => sendPage(reply, await service.listDeliveries(callerOf(req), req.params.id, req.query)));
+
+    app.get('/webhooks/:id/deliveries/:delivery_id', {
+      schema: { operationId: 'getWebhookDelivery', tags, summary: 'One delivery, with the request body it sends and the answer it got', params: DeliveryParams, response: { 200: Envelope(DeliveryDetail), ...errorResponses } },
+      config: read,
+    }, async (req, reply) => sendData(reply, await service.getDelivery(callerOf(req), req.params.id, req.params.delivery_id)));
 
     app.post('/webhooks/:id/deliveries/:delivery_id/redeliver', {
       schema: { operationId: 'redeliverWebhookDelivery', tags, summary: 'Send a delivery again, with the same webhook-id', params: DeliveryParams, response: { 202: Envelope(Delivery), ...errorResponses } },

@@ -57,6 +57,11 @@ export const Delivery = Type.Object({
   created_at: Timestamp,
 });
 
+export const DeliveryDetail = Type.Object({
+  ...Delivery.properties,
+  request_body: Nullable(Type.String({ description: 'The JSON body sent (the same on every attempt); null once the event has left the outbox' })),
+});
+
 export const DeliveryListQuery = ListQuerySchema(['created_at'], {
   status: FilterString('One or more of pending, succeeded, failed (comma-separated)'),
   event: FilterString('Only deliveries of this event type'),

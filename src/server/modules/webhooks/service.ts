@@ -85,6 +85,13 @@ export function createWebhookService(deps: { db: Database; config: Config; sealK
         return listRows(q, repo.deliveries, caller.tenantId, query, { webhook_id: webhookId });
       }),
 
+    /** One delivery, with the body that was sent. */
+    getDelivery: (caller: Caller, webhookId: string, deliveryId: string) =>
+      db.tenant(caller.tenantId, async (q) => {
+        await mustExist(q, 'webhooks', caller.tenantId, webhookId, 'Webhook');
+        return found(await repo.deliveryDetail(q, caller.tenantId, webhookId, deliveryId), 'Delivery');
+      }),
+
     /** Queues the delivery's event again (same webhook-id); returns the new delivery. */
     async redeliver(caller: Caller, webhookId: string, deliveryId: string): Promise<string> {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
