@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { unwrap } from '../api/errors';
 import type { User } from '../api/types';
+import { mayUse } from './scopes';
 
 const SessionContext = createContext<User | undefined>(undefined);
 
@@ -27,5 +28,9 @@ export function useMe(): User {
   return me;
 }
 
-export const isAdmin = (me: User) => me.role === 'admin' || me.credential.scopes.includes('admin');
-export const canWrite = (me: User, scope: string) => me.credential.scopes.includes('admin') || me.credential.scopes.includes(scope);
+/**
+ * What the signed-in credential may do: its scopes intersected with the role (a browser session
+ * carries every scope, so there the role decides), as the API decides it.
+ */
+export const isAdmin = (me: User) => me.role === 'admin' && me.credential.scopes.includes('admin');
+export const canWrite = (me: User, scope: string) => mayUse(me.credential.scopes, me.role, scope);

@@ -16,7 +16,7 @@ import { useUrlState } from '../../ui/url-state';
 import { AdminOnly } from './parts/admin-only';
 import { formErrors, PAGE_SIZE } from './parts/forms';
 import { ScopeList, ScopePicker } from './parts/scope-picker';
-import { EXPIRATIONS, ROLE_LABELS, ROLES } from './parts/scopes';
+import { EXPIRATIONS, ROLE_LABELS, ROLES } from '../../app/scopes';
 import '../../styles/admin.css';
 
 type Account = Data<'getServiceAccount'>;

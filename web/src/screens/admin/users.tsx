@@ -16,7 +16,7 @@ import { useToast } from '../../ui/toast';
 import { toQuery, useUrlState } from '../../ui/url-state';
 import { AdminOnly } from './parts/admin-only';
 import { formErrors, PAGE_SIZE } from './parts/forms';
-import { ROLE_LABELS, ROLES } from './parts/scopes';
+import { ROLE_LABELS, ROLES } from '../../app/scopes';
 import '../../styles/admin.css';
 
 type User = Data<'getUser'>;

@@ -9,7 +9,7 @@ import { Field } from '../../../ui/field';
 import { formatDate } from '../../../ui/format';
 import { SecretOnce } from '../../../ui/secret';
 import { sentence } from '../../auth/parts/next';
-import { ADMIN, EXPIRATIONS, PRESETS, RESOURCES, allowedScopes, label, type Expiration } from './scopes';
+import { ADMIN, EXPIRATIONS, PRESETS, RESOURCES, allowedScopes, label, type Expiration } from '../../../app/scopes';
 import { createToken, tokenKey, type CreatedToken, type Purpose } from './token-api';
 
 const NOUN: Record<Purpose, string> = { api: 'API token', mcp: 'MCP token' };

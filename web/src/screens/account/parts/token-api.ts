@@ -1,7 +1,7 @@
 import { api } from '../../../api/client';
 import { unwrap } from '../../../api/errors';
 import type { Data } from '../../../api/types';
-import type { Expiration } from './scopes';
+import type { Expiration } from '../../../app/scopes';
 
 /** API keys and MCP tokens share one shape; these are the calls of each kind. */
 export type Purpose = 'api' | 'mcp';

@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { useMe } from '../../../app/session';
-import type { User } from '../../../api/types';
+import { isAdmin, useMe } from '../../../app/session';
 import { Icon } from '../../../ui/icons';
 import { PageHeader } from '../../../ui/page';
 
@@ -9,15 +8,10 @@ import { PageHeader } from '../../../ui/page';
  * The admin screens' gate: the settings nav hides them from everyone else, but a bookmarked or
  * shared address still leads here, and then the page says why it shows nothing.
  */
-/**
- * Admin rights need both: the admin role, and a credential with the admin scope. (A session
- * carries every scope, limited by the role — so the scopes alone say nothing about the role.)
- */
-export const hasAdminRights = (me: User) => me.role === 'admin' && me.credential.scopes.includes('admin');
 
 export function AdminOnly({ title, children }: { title: string; children: ReactNode }) {
   const me = useMe();
-  if (hasAdminRights(me)) return <>{children}</>;
+  if (isAdmin(me)) return <>{children}</>;
   return (
     <>
       <PageHeader title={title} />

@@ -1,4 +1,4 @@
-import { SCOPE_GROUPS, SCOPE_PRESETS } from './scopes';
+import { SCOPE_GROUPS, SCOPE_PRESETS } from '../../../app/scopes';
 
 /** Scopes as checkboxes by resource, with the documents' presets one click away. */
 export function ScopePicker({ value, onChange, error }: { value: string[]; onChange: (v: string[]) => void; error?: string }) {

@@ -36,3 +36,15 @@ export const EXPIRATIONS = [
 export type Expiration = (typeof EXPIRATIONS)[number]['value'];
 
 export const label = (resource: string) => resource.charAt(0).toUpperCase() + resource.slice(1);
+
+export const ROLES = ['admin', 'manager', 'tester', 'viewer'] as const;
+export const ROLE_LABELS: Record<string, string> = { admin: 'Admin', manager: 'Manager', tester: 'Tester', viewer: 'Viewer' };
+
+/** The scopes by resource, as the token forms group their checkboxes. */
+export const SCOPE_GROUPS: { resource: string; scopes: string[] }[] = RESOURCES.map((r) => ({ resource: label(r), scopes: [`${r}:read`, `${r}:write`] }));
+export const SCOPE_PRESETS: { id: string; label: string; scopes: string[] }[] = PRESETS.map((p) => ({ id: p.id, label: p.name, scopes: [...p.scopes] }));
+
+/** Whether the signed-in credential may use `scope`: the credential carries it and the role allows it. */
+export function mayUse(credentialScopes: readonly string[], role: string, scope: string): boolean {
+  return (credentialScopes.includes(scope) || credentialScopes.includes(ADMIN)) && (allowedScopes(role).has(scope) || role === 'admin');
+}
