@@ -53,7 +53,7 @@ export function CvssCalculator({ vector, onChange }: { vector: string | null; on
     const values = Object.fromEntries(Object.entries(parsed.values).filter(([k]) => keys.has(k) && !['UI'].includes(k)));
     choose({ version, values, extra: [] });
   };
-  const usePasted = () => {
+  const applyPasted = () => {
     const p = parseVector(paste);
     const v = p && buildVector(p);
     if (!p || !v || !scoreOf(v)) {
@@ -117,8 +117,8 @@ export function CvssCalculator({ vector, onChange }: { vector: string | null; on
         <div className="row">
           <input id={`${id}-paste`} className="mono" value={paste} placeholder="CVSS:3.1/AV:N/AC:L/…" aria-invalid={pasteError ? true : undefined}
             aria-describedby={pasteError ? `${id}-paste-error` : undefined}
-            onChange={(e) => setPaste(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); usePasted(); } }} />
-          <Button size="sm" onClick={usePasted} disabled={!paste.trim()}>Use vector</Button>
+            onChange={(e) => setPaste(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); applyPasted(); } }} />
+          <Button size="sm" onClick={applyPasted} disabled={!paste.trim()}>Use vector</Button>
         </div>
         {pasteError && <div id={`${id}-paste-error`} className="field-error" role="alert">{pasteError}</div>}
       </div>
