@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../../api/client';
 import { unwrap } from '../../../api/errors';
+import { queryClient } from '../../../api/query';
 import type { Finding, Query } from '../../../api/types';
 import { canWrite, useMe } from '../../../app/session';
 import { FINDING_STATUSES, SEVERITIES, SeverityBadge, StatusBadge } from '../../../ui/badges';
@@ -22,6 +23,27 @@ const DEFAULTS = {
   sort: 'updated_at', order: 'desc', page: '1', limit: '50',
 };
 const LIMITS = ['25', '50', '100'];
+
+/** The API query of a list URL; the same for the screen and for its route's prefetch. */
+function listQuery(state: typeof DEFAULTS, projectId?: string) {
+  return toQuery({ ...state, project_id: projectId ?? state.project_id }) as Query<'listFindings'>;
+}
+const listOptions = (query: Query<'listFindings'>) => ({
+  queryKey: ['findings', 'list', query],
+  queryFn: () => unwrap(api.GET('/findings', { params: { query } })),
+});
+
+/**
+ * The route's loader: starts the list's request while the app is still loading the signed-in
+ * user and the screen's code, instead of after both (it does not wait for the answer).
+ */
+export function prefetchFindings(url: string, projectId?: string) {
+  const params = new URL(url).searchParams;
+  const state = { ...DEFAULTS };
+  for (const k of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) state[k] = params.get(k) ?? DEFAULTS[k];
+  void queryClient.prefetchQuery({ ...listOptions(listQuery(state, projectId)), staleTime: 5_000 });
+  return null;
+}
 
 /** Keys typed into a field are the field's; the list's shortcuts are for the rest of the page. */
 function typing(target: EventTarget | null): boolean {
@@ -61,15 +83,8 @@ export function FindingsList({ projectId }: { projectId?: string }) {
     return () => clearTimeout(t);
   }, [search, update]);
 
-  const query = useMemo(() => {
-    const q = toQuery({ ...state, project_id: project }) as Query<'listFindings'>;
-    return q;
-  }, [state, project]);
-  const findings = useQuery({
-    queryKey: ['findings', 'list', query],
-    queryFn: () => unwrap(api.GET('/findings', { params: { query } })),
-    placeholderData: keepPreviousData,
-  });
+  const query = useMemo(() => listQuery(state, projectId), [state, projectId]);
+  const findings = useQuery({ ...listOptions(query), placeholderData: keepPreviousData });
   const projects = useQuery({
     queryKey: ['projects', 'picker'],
     queryFn: async () => (await unwrap(api.GET('/projects', { params: { query: { limit: 100, sort: 'updated_at', order: 'desc' } } }))).data,
