@@ -369,7 +369,10 @@ export interface paths {
         };
         /** Get a finding */
         get: operations["getFinding"];
-        /** Update a finding (only the fields sent) */
+        /**
+         * Update a finding (only the fields sent)
+         * @description Send `If-Match` with the finding's `updated_at` as you read it to refuse the update with 409 `CONFLICT` when someone saved the finding meanwhile (the current `updated_at` is in `details`); without it, the last write wins.
+         */
         put: operations["updateFinding"];
         post?: never;
         /** Delete a finding */
@@ -6874,7 +6877,10 @@ export interface operations {
     updateFinding: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The finding's `updated_at` as you last read it (optimistic concurrency) */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };

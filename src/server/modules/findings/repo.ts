@@ -70,12 +70,13 @@ export const FINDING_REFERENCES: Record<string, [string, string]> = {
   findings_tenant_id_project_id_fkey: ['project_id', 'Project not found'],
 };
 
-export async function projectOf(q: Queryable, tenantId: string, findingId: string): Promise<string | undefined> {
-  const { rows } = await q.query<{ project_id: string }>(
-    'SELECT project_id FROM findings WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+/** Locks a finding for an update; its project and its `updated_at` as the API writes it. */
+export async function lockFinding(q: Queryable, tenantId: string, findingId: string): Promise<{ project_id: string; updated_at: string } | undefined> {
+  const { rows } = await q.query<{ project_id: string; updated_at: string }>(
+    'SELECT project_id, iso(updated_at) AS updated_at FROM findings WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
     [tenantId, findingId],
   );
-  return rows[0]?.project_id;
+  return rows[0];
 }
 
 /**

@@ -3,8 +3,8 @@ import type { Module } from '../../types.js';
 import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { dataBody, pageBody, sendData } from '../../lib/reply.js';
-import { Finding, FindingCreate, FindingListQuery, FindingUpdate } from './schemas.js';
-import { createFindingService } from './service.js';
+import { Finding, FindingCreate, FindingListQuery, FindingUpdate, FindingUpdateHeaders } from './schemas.js';
+import { createFindingService, parseIfMatch } from './service.js';
 
 export const findingsModule: Module = {
   name: 'findings',
@@ -50,9 +50,13 @@ export const findingsModule: Module = {
     }, async (req, reply) => sendData(reply, await service.create(callerOf(req), req.body), 201));
 
     app.put('/findings/:id', {
-      schema: { operationId: 'updateFinding', tags, summary: 'Update a finding (only the fields sent)', params: IdParams, body: FindingUpdate, response: { 200: Envelope(Finding), ...errorResponses } },
+      schema: {
+        operationId: 'updateFinding', tags, summary: 'Update a finding (only the fields sent)',
+        description: "Send `If-Match` with the finding's `updated_at` as you read it to refuse the update with 409 `CONFLICT` when someone saved the finding meanwhile (the current `updated_at` is in `details`); without it, the last write wins.",
+        headers: FindingUpdateHeaders, params: IdParams, body: FindingUpdate, response: { 200: Envelope(Finding), ...errorResponses },
+      },
       config: { scope: 'findings:write' },
-    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body)));
+    }, async (req, reply) => sendData(reply, await service.update(callerOf(req), req.params.id, req.body, parseIfMatch(req.headers['if-match']))));
 
     app.delete('/findings/:id', {
       schema: { operationId: 'deleteFinding', tags, summary: 'Delete a finding', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },

@@ -29,6 +29,10 @@ export const FindingCreate = Type.Object(
 
 export const FindingUpdate = Type.Object(optionalFields, { additionalProperties: false, minProperties: 1 });
 
+export const FindingUpdateHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 100, description: "The finding's `updated_at` as you last read it (optimistic concurrency)" })),
+});
+
 export const Finding = Type.Object({
   id: Type.String({ examples: ['find_01jd3k8m2q0000000000000000'] }),
   project_id: Type.String(),

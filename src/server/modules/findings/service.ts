@@ -1,11 +1,11 @@
 import type { Database, Queryable } from '../../../db/driver.js';
-import { fieldError, found, rethrowReference, ValidationError } from '../../lib/errors.js';
+import { ConflictError, fieldError, found, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { deleteRow, mustExist, getRow, insertRow, insertRows, updateRow } from '../../lib/crud.js';
 import { Batcher } from '../../lib/batcher.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { scoreVector } from '../../lib/cvss.js';
-import { FINDING_REFERENCES, findings, linkAssets, projectOf } from './repo.js';
+import { FINDING_REFERENCES, findings, linkAssets, lockFinding } from './repo.js';
 import type { Caller } from '../../lib/caller.js';
 import { recordEvent } from '../../lib/events.js';
 
@@ -45,6 +45,22 @@ async function setAssets(q: Queryable, tenantId: string, findingId: string, proj
   if (missing.length > 0) {
     throw new ValidationError([{ field: 'asset_ids', message: `not assets of project ${projectId}: ${missing.join(', ')}` }]);
   }
+}
+
+/**
+ * An `If-Match` precondition: the `updated_at` the client last read (ISO 8601, optionally quoted
+ * like an entity tag; `*` matches any). Undefined when there is none, so clients without it keep
+ * last-write-wins.
+ */
+export function parseIfMatch(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1').trim();
+  if (value === '*') return undefined;
+  const time = /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) {
+    throw fieldError('If-Match', "must be the finding's updated_at as the API returned it, e.g. 2025-01-31T12:00:00.000Z");
+  }
+  return time.toISOString();
 }
 
 /** A finding's update also emits finding.status_changed when its status moves. */
@@ -104,11 +120,19 @@ export function createFindingService({ db }: { db: Database }) {
       return work.catch((err) => rethrowReference(err, FINDING_REFERENCES));
     },
 
-    async update(caller: Caller, id: string, patch: FindingFields): Promise<string> {
+    /** With `ifMatch` (see parseIfMatch), a finding saved by someone else meanwhile is refused with 409 and left as it is. */
+    async update(caller: Caller, id: string, patch: FindingFields, ifMatch?: string): Promise<string> {
       const row = withCvss(patch, false);
       const json = await db.tenantTx(caller.tenantId, async (q) => {
-        const projectId = await projectOf(q, caller.tenantId, id);
-        if (projectId === undefined) return undefined;
+        const current = await lockFinding(q, caller.tenantId, id);
+        if (current === undefined) return undefined;
+        if (ifMatch !== undefined && current.updated_at !== ifMatch) {
+          throw new ConflictError(
+            `The finding was changed at ${current.updated_at}, after the version you sent (${ifMatch}): load it again, or send If-Match with its current updated_at to overwrite`,
+            [{ field: 'updated_at', message: current.updated_at }],
+          );
+        }
+        const projectId = current.project_id;
         // The links change before the row, so the event's old state is read first.
         const before = patch.asset_ids ? await getRow(q, findings, caller.tenantId, id) : undefined;
         if (patch.asset_ids) await setAssets(q, caller.tenantId, id, projectId, patch.asset_ids);

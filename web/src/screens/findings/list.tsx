@@ -1,10 +1,9 @@
-import { PageHeader } from '../../ui/page';
+import type { LoaderFunctionArgs } from 'react-router';
+import { FindingsList, prefetchFindings } from './parts/findings-list';
 
-// Placeholder: this screen is being built (issue 12).
+/** /findings: every finding of the tenant, filtered, sorted and paged in the URL. */
 export function Component() {
-  return (
-    <>
-      <PageHeader title="Findings" />
-    </>
-  );
+  return <FindingsList />;
 }
+
+export const loader = ({ request }: LoaderFunctionArgs) => prefetchFindings(request.url);

@@ -1,10 +1,10 @@
-import { PageHeader } from '../../ui/page';
+import { useParams, type LoaderFunctionArgs } from 'react-router';
+import { FindingsList, prefetchFindings } from './parts/findings-list';
 
-// Placeholder: this screen is being built (issue 12).
+/** The project's Findings tab: the findings list with the project fixed. */
 export function Component() {
-  return (
-    <>
-      <PageHeader title="Findings" />
-    </>
-  );
+  const { projectId } = useParams();
+  return <FindingsList projectId={projectId} />;
 }
+
+export const loader = ({ request, params }: LoaderFunctionArgs) => prefetchFindings(request.url, params.projectId);
