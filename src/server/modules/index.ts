@@ -14,6 +14,7 @@ import { webhooksModule } from './webhooks/routes.js';
 import { tenantsModule } from './tenants/module.js';
 import { reportsModule } from './reports/routes.js';
 import { invitationsModule } from './invitations/routes.js';
+import { activityModule } from './activity/routes.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -22,5 +23,5 @@ import { invitationsModule } from './invitations/routes.js';
  */
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
-  invitationsModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
+  invitationsModule, authModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule, activityModule,
 ];
