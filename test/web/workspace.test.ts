@@ -115,7 +115,7 @@ describe('projects', () => {
 
     await page.goto('/projects?status=in_progress');
     await expect.poll(() => firstCell('Projects').textContent()).toBe('Globex External 2025');
-    expect(await table('Projects').locator('tbody tr').first().textContent()).toContain('Globex Corporation');
+    await expect.poll(() => table('Projects').locator('tbody tr').first().textContent()).toContain('Globex Corporation');
     await expectAccessible(page, 'projects list');
     expectClean(page);
   });
@@ -233,6 +233,11 @@ describe('screenshots', () => {
         await ready();
         await screenshot(p, name);
       }
+      await p.goto(`/projects/${projectId}/reports`);
+      await p.getByRole('button', { name: 'Generate report' }).click();
+      await p.getByRole('dialog', { name: 'Generate report' }).getByLabel('Version', { exact: true }).waitFor();
+      await screenshot(p, 'generate-report');
+      await p.keyboard.press('Escape');
       await p.setViewportSize({ width: 820, height: 1180 });
       await p.goto('/');
       await p.getByRole('img', { name: /^Findings by status:/ }).waitFor();

@@ -74,7 +74,8 @@ export function ChangeList({ entries, showObject = true }: { entries: ChangeEntr
             <div className="ws-feed-body">
               <div>
                 <strong>{who(e)}</strong> {verb}{' '}
-                {showObject || noun === 'report'
+                {noun === 'report' && !e.object_name ? <Link to={to!}>a report</Link>
+                  : showObject || noun === 'report'
                   ? <>{noun} {to ? <Link to={to}>{name}</Link> : <span className="ws-gone">{name}</span>}</>
                   : <>this {noun}</>}
               </div>

@@ -38,7 +38,7 @@ export function useClients(ids: (string | null | undefined)[]): Map<string, Clie
 export function ClientLink({ id, clients }: { id: string | null | undefined; clients: Map<string, Client> }) {
   if (!id) return <span className="muted">No client</span>;
   const c = clients.get(id);
-  return <Link to={`/clients/${id}`}>{c?.name ?? 'Client'}</Link>;
+  return <Link to={`/clients/${id}`}>{c?.name ?? '…'}</Link>;
 }
 
 /** "12 Mar 2025 – 28 Mar 2025", or what is known of it. */

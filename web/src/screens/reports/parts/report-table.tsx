@@ -71,17 +71,23 @@ export function ReportTable({ rows, projects, writable, loading, error, retry, e
         </div>
       ),
     },
-    ...(projects ? [{ key: 'project', header: 'Project', render: (r: Report) => <Link to={`/projects/${r.project_id}/reports`}>{projects.get(r.project_id)?.name ?? 'Project'}</Link> }] : []),
+    ...(projects ? [{ key: 'project', header: 'Project', render: (r: Report) => <Link to={`/projects/${r.project_id}/reports`}>{projects.get(r.project_id)?.name ?? '…'}</Link>, className: 'ws-col-project' }] : []),
     { key: 'format', header: 'Format', render: (r) => <span className="badge">{FORMAT_LABEL[r.format] ?? r.format}</span> },
     { key: 'status', header: 'Status', render: (r) => <Progress r={r} />, className: 'ws-col-status' },
-    { key: 'size', header: 'Size', render: (r) => formatBytes(r.size), className: 'ws-num nowrap' },
-    { key: 'sha', header: 'SHA-256', render: (r) => <ShaCopy sha={r.sha256} /> },
+    {
+      key: 'file', header: 'File', className: 'nowrap', render: (r) => r.size === null ? <span className="muted">—</span> : (
+        <div className="ws-report-title">
+          <span>{formatBytes(r.size)}</span>
+          <span className="muted ws-sha-line">SHA-256 <ShaCopy sha={r.sha256} /></span>
+        </div>
+      ),
+    },
     { key: 'by', header: 'Created', render: (r) => (
       <div className="ws-report-title">
         <span>{r.created_by.name ?? (r.created_by.type === 'system' ? 'NEURO' : 'Service account')}</span>
         <time className="muted" dateTime={r.created_at} title={formatDateTime(r.created_at)}>{timeAgo(r.created_at)}</time>
       </div>
-    ) },
+    ), className: 'ws-col-by' },
     {
       key: 'actions', header: 'Actions', className: 'ws-actions', render: (r) => (
         <span className="row ws-nowrap-row">
