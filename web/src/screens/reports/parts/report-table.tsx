@@ -67,18 +67,17 @@ export function ReportTable({ rows, projects, writable, loading, error, retry, e
       key: 'title', header: 'Report', render: (r) => (
         <div className="ws-report-title">
           <span className="ws-strong">{r.title}</span>
-          <span className="muted">Version {r.version}{r.template_name ? ` · ${r.template_name}` : ''}</span>
+          <span className="muted ws-report-sub"><span className="badge">{FORMAT_LABEL[r.format] ?? r.format}</span> Version {r.version}{r.template_name ? ` · ${r.template_name}` : ''}</span>
         </div>
       ),
     },
     ...(projects ? [{ key: 'project', header: 'Project', render: (r: Report) => <Link to={`/projects/${r.project_id}/reports`}>{projects.get(r.project_id)?.name ?? '…'}</Link>, className: 'ws-col-project' }] : []),
-    { key: 'format', header: 'Format', render: (r) => <span className="badge">{FORMAT_LABEL[r.format] ?? r.format}</span> },
     { key: 'status', header: 'Status', render: (r) => <Progress r={r} />, className: 'ws-col-status' },
     {
-      key: 'file', header: 'File', className: 'nowrap', render: (r) => r.size === null ? <span className="muted">—</span> : (
+      key: 'file', header: 'File · SHA-256', className: 'nowrap', render: (r) => r.size === null ? <span className="muted">—</span> : (
         <div className="ws-report-title">
           <span>{formatBytes(r.size)}</span>
-          <span className="muted ws-sha-line">SHA-256 <ShaCopy sha={r.sha256} /></span>
+          <span className="muted ws-sha-line"><ShaCopy sha={r.sha256} /></span>
         </div>
       ),
     },
@@ -105,5 +104,5 @@ export function ReportTable({ rows, projects, writable, loading, error, retry, e
       ),
     },
   ];
-  return <DataTable caption={caption} columns={columns} rows={rows} loading={loading} error={error} retry={retry} empty={empty} />;
+  return <div className="ws-report-table"><DataTable caption={caption} columns={columns} rows={rows} loading={loading} error={error} retry={retry} empty={empty} /></div>;
 }
