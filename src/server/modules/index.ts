@@ -15,6 +15,7 @@ import { tenantsModule } from './tenants/module.js';
 import { reportsModule } from './reports/routes.js';
 import { invitationsModule } from './invitations/routes.js';
 import { setupModule } from './setup/routes.js';
+import { activityModule } from './activity/routes.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -24,4 +25,5 @@ import { setupModule } from './setup/routes.js';
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
   invitationsModule, authModule, setupModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
+  activityModule,
 ];
