@@ -22,7 +22,7 @@ import { modules } from './modules/index.js';
 import { createReadCache } from './lib/read-cache.js';
 import { createPasswordHasher, type PasswordCost } from './lib/passwords.js';
 import { registerResponseCheck, type ResponseMismatch } from './plugins/response-check.js';
-import { registerWebApp } from './plugins/web.js';
+import { webApp } from './plugins/web.js';
 import type { App, AppContext, Worker } from './types.js';
 import { buildRegistry, checkCachedTables } from './registry.js';
 import { VERSION } from './version.js';
@@ -154,7 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const ctx: AppContext = { config, db, tokens, version: VERSION, secret: deps.secret, keys, loginThrottle, reads, passwords, registry };
   app.decorate('ctx', ctx);
 
-  registerErrorHandling(app, { readOnlyFields: registry.readOnlyFields });
+  const web = webApp(config.webDir);
+  registerErrorHandling(app, { readOnlyFields: registry.readOnlyFields, notFound: web.fallback });
   if (deps.checkResponses) registerResponseCheck(app, deps.checkResponses);
   await registerOpenApi(app, { version: VERSION, tags: modules.flatMap((m) => (m.tag ? [m.tag] : [])), idPrefixes: registry.idPrefixes });
   const limiter = createRateLimiter({
@@ -167,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await app.register(cors, {
       origin: config.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id', 'If-Match', 'Last-Event-ID'],
       exposedHeaders: CORS_EXPOSED_HEADERS,
       // Tokens only: without Access-Control-Allow-Credentials no other origin can use the session cookie.
       credentials: false,
@@ -195,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
-  await registerWebApp(app, { dir: config.webDir });
+  await web.register(app);
   runWorkers(app, workers);
   return app as unknown as App;
 }

@@ -79,7 +79,8 @@ export interface ServerProcess {
  */
 export async function startProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : await freePort();
-  const [command, ...args] = scripts().start!.split(' ');
+  // `npm start` builds the web app when stale, then execs the server: the server's part is the last.
+  const [command, ...args] = scripts().start!.split('&&').pop()!.trim().replace(/^exec /, '').split(' ');
   expect(command).toBe('node');
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -70,7 +70,7 @@ describe('the shell in Chromium', () => {
       await page.goto('/');
       await expect.poll(() => page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(true);
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
-      await page.getByRole('link', { name: 'Findings' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Findings' }).click();
       await page.waitForURL(/\/findings$/);
       await expectAccessible(page, 'shell');
       await screenshot(page, 'shell');

@@ -147,7 +147,14 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 }
 
 /** The one error handler: every failure leaves as the documented envelope; a 500 never leaks internals. */
-export function registerErrorHandling(app: FastifyInstance, opts: { readOnlyFields: ReadonlySet<string> }) {
+/**
+ * `notFound`: a handler that takes unrouted requests first (the web app's history fallback); when
+ * it returns false the request gets the 404 envelope.
+ */
+export function registerErrorHandling(app: FastifyInstance, opts: {
+  readOnlyFields: ReadonlySet<string>;
+  notFound?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+}) {
   // JSON bodies: an empty body is "no body" (clients send Content-Type on GET and DELETE too);
   // then bodyProblem's rules (prototype keys, lone surrogates) for every route alike.
   // Only JSON is accepted: anything else (Fastify's default text/plain included) is a 415.
@@ -166,9 +173,10 @@ export function registerErrorHandling(app: FastifyInstance, opts: { readOnlyFiel
     done(null, value);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    if (opts.notFound?.(request, reply)) return reply;
+    return send(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
+  });
 
   app.setErrorHandler((error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
     if (error instanceof AppError) {

@@ -51,6 +51,8 @@ export function registerResponseCheck(app: FastifyInstance, report: (m: Response
     // A route that declares no access rule is a plugin's (the CORS preflight), not one of the API's.
     const access = request.routeOptions.config as { scope?: string; public?: boolean; principal?: string };
     if (!request.is404 && !access.scope && !access.public && !access.principal) return payload;
+    // An unrouted GET the web app's history fallback answered with its page (plugins/web.ts).
+    if (request.is404 && status < 400) return payload;
     const declared = request.routeOptions.schema?.response as Record<string, object> | undefined;
     const schema = declared?.[status] ?? declared?.[`${String(status)[0]}XX`] ?? declared?.[`${String(status)[0]}xx`] ?? declared?.default;
     // A file (a report download, a logo): its bytes are the document, not an envelope.

@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useId, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
 
 /** A screen's title (also the document's), its description and its main actions. */
@@ -33,11 +33,12 @@ export function TabLinks({ tabs, label }: { tabs: { to: string; label: string; e
 }
 
 export function Card({ title, children, actions, className }: { title?: ReactNode; children: ReactNode; actions?: ReactNode; className?: string }) {
+  const titleId = useId();
   return (
-    <section className={`card ${className ?? ''}`}>
+    <section className={`card ${className ?? ''}`} aria-labelledby={title ? titleId : undefined}>
       {(title || actions) && (
         <header className="card-header">
-          {title && <h2>{title}</h2>}
+          {title && <h2 id={titleId}>{title}</h2>}
           {actions}
         </header>
       )}
