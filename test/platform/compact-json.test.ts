@@ -70,6 +70,13 @@ describe('compact JSON', () => {
     for (const template of paths) {
       // Files (report and template downloads, the logo) are documents of their own, not JSON of the API.
       if (/\/download$|\/logo$/.test(template)) continue;
+      // The setup state is per tenant host (a test tenant is never the bootstrap one): test/auth/setup.test.ts.
+      if (template === '/setup') continue;
+      // Not JSON: the events stream (text/event-stream) never ends.
+      const content = (doc.paths[template].get.responses?.['200']?.content ?? {}) as Record<string, unknown>;
+      if (!content['application/json']) continue;
+      // A delivery needs a delivery first: test/webhooks/delivery.test.ts reads one.
+      if (template.includes('{delivery_id}')) continue;
       const path = pathFor(template);
       const res = await (template.startsWith('/user/') || template === '/user' ? user : s.api).get(path);
       expect(res.status, `${path}: ${res.text.slice(0, 300)}`).toBe(200);
