@@ -5,9 +5,12 @@ import { RouterProvider } from 'react-router';
 import { queryClient } from './api/query';
 import { router } from './app/router';
 import { applyTheme } from './app/theme';
+import { prefetchMe } from './app/session';
 import './styles/base.css';
 
 applyTheme();
+// The pages outside the shell (sign-in, setup, links) have no session to ask about.
+if (!/^\/(sign-in|setup|invite|reset-password)(\/|$)/.test(location.pathname)) prefetchMe(queryClient);
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => applyTheme());
 
 createRoot(document.getElementById('root')!).render(

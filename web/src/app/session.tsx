@@ -1,5 +1,5 @@
 import { createContext, useContext, type ReactNode } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { unwrap } from '../api/errors';
 import type { User } from '../api/types';
@@ -7,14 +7,24 @@ import { mayUse } from './scopes';
 
 const SessionContext = createContext<User | undefined>(undefined);
 
+const meQuery = {
+  queryKey: ['me'],
+  queryFn: async () => (await unwrap(api.GET('/user'))).data,
+  staleTime: 60_000,
+  retry: false,
+} as const;
+
 /** The signed-in user (GET /user); an ApiError 401 when nobody is. */
 export function useMeQuery() {
-  return useQuery({
-    queryKey: ['me'],
-    queryFn: async () => (await unwrap(api.GET('/user'))).data,
-    staleTime: 60_000,
-    retry: false,
-  });
+  return useQuery(meQuery);
+}
+
+/**
+ * Asked for as the app starts, beside the screen's own code and data, rather than after the
+ * router has loaded the screen (the shell waits for it before it shows anything).
+ */
+export function prefetchMe(client: QueryClient) {
+  void client.prefetchQuery(meQuery);
 }
 
 export function SessionProvider({ me, children }: { me: User; children: ReactNode }) {
