@@ -7,8 +7,7 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     // Every server a file started is stopped and checked at its end (test/helpers/file-hooks.ts).
     setupFiles: ['test/helpers/file-hooks.ts'],
-    // Each file starts its own server on its own database; two cores, but the browser tests wait on
-    // the page more than they compute, so four at a time.
+    // Each file starts its own server on its own database; two cores, so a few at a time.
     // isolate: false runs a fork's files one after another in the same process, so the app's modules
     // (and the packages they load) are evaluated once per fork instead of once per file, which cost
     // a second or two of CPU per file. Nothing keeps state from one file to the next that matters:
@@ -16,7 +15,7 @@ export default defineConfig({
     // that goes idle while others still run is then never terminated (tinypool's idle shrink
     // rejected "Terminating worker thread" and aborted the run).
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 4, minForks: 4, isolate: false } },
+    poolOptions: { forks: { maxForks: 3, minForks: 3, isolate: false } },
     // Generous for a loaded 2-core machine; the suite's tests take seconds, not minutes.
     testTimeout: 120_000,
     hookTimeout: 180_000,

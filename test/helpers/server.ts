@@ -104,6 +104,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     NEURO_RATE_LIMIT_PER_MINUTE: '100000',
     NEURO_RATE_LIMIT_PER_HOUR: '1000000',
     NEURO_LOGIN_MAX_FAILURES_PER_IP: '100000',
+    // Renders at normal priority: on a machine saturated by parallel test files and browsers, a
+    // niced render process starves until its test times out (nothing here is latency-sensitive).
+    NEURO_REPORT_RENDER_NICE: '0',
     // Test files share one Redis (when REDIS_URL is set): each server counts under its own keys.
     NEURO_REDIS_PREFIX: `neuro-test-${randomBytes(6).toString('hex')}:`,
     ...opts.env,
