@@ -28,16 +28,14 @@ const BUILT_INS: { id: string; kind: TemplateKind; name: string; file: string; d
   { id: 'builtin-markdown', kind: 'markdown', name: 'Built-in design (Markdown)', file: 'example.md.liquid', description: 'The built-in Markdown design; download an example Liquid template to start your own.' },
 ];
 
-const builtInFile = (b: (typeof BUILT_INS)[number]): Buffer | undefined => {
-  try {
-    return fs.readFileSync(path.join(TEMPLATES_DIR, b.file));
-  } catch {
-    return undefined;
-  }
-};
+/** A built-in's starting point: a file beside the code, or the DOCX example built from its code. */
+async function builtInFile(b: (typeof BUILT_INS)[number]): Promise<Buffer> {
+  if (b.kind === 'docx') return (await import('./templates/example-docx.js')).exampleDocx();
+  return fs.readFileSync(path.join(TEMPLATES_DIR, b.file));
+}
 
-function builtInJson(b: (typeof BUILT_INS)[number]) {
-  const content = builtInFile(b) ?? Buffer.alloc(0);
+async function builtInJson(b: (typeof BUILT_INS)[number]) {
+  const content = await builtInFile(b);
   return {
     id: b.id, name: b.name, description: b.description, kind: b.kind, filename: b.file, size: content.length,
     sha256: createHash('sha256').update(content).digest('hex'), built_in: true, created_by: null, created_at: null, updated_at: null,
@@ -198,13 +196,13 @@ export function createReportService(deps: { db: Database; config: ReportConfig; 
         // The built-in designs come first, on the first page, and are not counted in the tenant's pages.
         if ((query.page ?? 1) !== 1) return page;
         const kinds = typeof query.kind === 'string' && query.kind ? query.kind.split(',').map((k) => k.trim()) : undefined;
-        const builtIns = BUILT_INS.filter((b) => !kinds || kinds.includes(b.kind)).map(builtInJson);
+        const builtIns = await Promise.all(BUILT_INS.filter((b) => !kinds || kinds.includes(b.kind)).map(builtInJson));
         return { ...page, dataJson: JSON.stringify([...builtIns, ...(JSON.parse(page.dataJson) as unknown[])]) };
       }),
 
     async getTemplate(caller: Caller, id: string): Promise<string> {
       const builtIn = BUILT_INS.find((b) => b.id === id);
-      if (builtIn) return JSON.stringify(builtInJson(builtIn));
+      if (builtIn) return JSON.stringify(await builtInJson(builtIn));
       const { rows } = await db.tenant(caller.tenantId, (q) =>
         q.query<{ j: string }>(`SELECT (${repo.templates.json})::text AS j FROM report_templates t WHERE t.tenant_id = $1 AND t.id = $2`, [caller.tenantId, id]));
       return found(rows[0]?.j, 'Report template');
@@ -212,7 +210,7 @@ export function createReportService(deps: { db: Database; config: ReportConfig; 
 
     async downloadTemplate(caller: Caller, id: string): Promise<{ content: Buffer; filename: string; kind: TemplateKind }> {
       const builtIn = BUILT_INS.find((b) => b.id === id);
-      if (builtIn) return { content: found(builtInFile(builtIn), 'Report template'), filename: builtIn.file, kind: builtIn.kind };
+      if (builtIn) return { content: await builtInFile(builtIn), filename: builtIn.file, kind: builtIn.kind };
       const { rows } = await db.tenant(caller.tenantId, (q) =>
         q.query<{ content: Buffer; filename: string; kind: TemplateKind }>('SELECT content, filename, kind FROM report_templates WHERE tenant_id = $1 AND id = $2', [caller.tenantId, id]));
       const row = found(rows[0], 'Report template');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { Document, Packer, Paragraph, TextRun } from 'docx';
 import { describe, expect, it } from 'vitest';
@@ -6,9 +5,10 @@ import { renderDocxTemplate, TEMPLATE_LIMITS } from './docx-template.js';
 import { TemplateError } from './model.js';
 import { sampleModel } from './sample.js';
 import { writeZip } from './zip.js';
+import { exampleDocx } from '../templates/example-docx.js';
 import { expectReferencesResolve, expectWellFormed, textOf, unpack, xmlOf } from './docx-test-helpers.js';
 
-const example = readFileSync(new URL('../templates/example.docx', import.meta.url));
+const example = await exampleDocx();
 
 const render = (content: Buffer, model = sampleModel({ format: 'docx' })) => renderDocxTemplate({ model, assets: {}, template: { kind: 'docx', content } }, () => {});
 

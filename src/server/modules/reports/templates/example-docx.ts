@@ -1,10 +1,8 @@
 /**
- * Writes example.docx beside this file: the example tenant DOCX template, with docxtemplater tags
- * over the data that docx-template.md documents. The .docx is committed (it is small); this script is
- * what to review and edit. Run: npx tsx src/server/modules/reports/templates/make-example-docx.ts
+ * The example tenant DOCX template (the built-in DOCX design's download, `example.docx`), with
+ * docxtemplater tags over the data that docx-template.md documents. Built from this code when first
+ * asked for, never stored: the code is what to review and edit.
  */
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   AlignmentType,
   BorderStyle,
@@ -42,7 +40,8 @@ function loopTable(header: string[], cells: string[]): Table {
   });
 }
 
-const doc = new Document({
+function exampleDocument(): Document {
+  return new Document({
   creator: 'NEURO',
   title: 'Example report template',
   features: { updateFields: true },
@@ -104,7 +103,12 @@ const doc = new Document({
     },
   ],
 });
+}
 
-const out = fileURLToPath(new URL('./example.docx', import.meta.url));
-writeFileSync(out, await Packer.toBuffer(doc));
-console.log(`wrote ${out}`);
+let built: Promise<Buffer> | undefined;
+
+/** The example template's bytes, built once per process. */
+export function exampleDocx(): Promise<Buffer> {
+  built ??= Packer.toBuffer(exampleDocument());
+  return built;
+}
