@@ -1,12 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../api/client';
 import { unwrap } from '../../../api/errors';
 import type { Asset } from '../../../api/types';
 import { Button } from '../../../ui/button';
 import { Dialog } from '../../../ui/dialog';
+import { useDialogForm } from '../../../ui/dialog-form';
 import { Field } from '../../../ui/field';
-import { FormError, fieldErrors } from '../../clients/parts/list-tools';
+import { FormError } from '../../clients/parts/list-tools';
 
 export const ASSET_TYPES = ['host', 'ip', 'domain', 'url', 'application', 'network', 'cloud', 'repository', 'other'] as const;
 export const ASSET_TYPE_LABEL: Record<string, string> = {
@@ -29,10 +28,12 @@ export function AssetDialog({ open, projectId, asset, onClose, onSaved }: {
   onClose: () => void;
   onSaved: (a: Asset) => void;
 }) {
-  const qc = useQueryClient();
-  const [values, setValues] = useState<Values>(() => valuesOf(asset));
-  const save = useMutation({
-    mutationFn: async (v: Values) => {
+  const { values, set, errors, submit, close, mutation: save } = useDialogForm({
+    initial: () => valuesOf(asset),
+    collections: ['assets'],
+    onSaved,
+    onClose,
+    save: async (v: Values) => {
       const fields = {
         name: v.name.trim(),
         type: v.type as Asset['type'],
@@ -43,22 +44,7 @@ export function AssetDialog({ open, projectId, asset, onClose, onSaved }: {
         ? (await unwrap(api.PUT('/assets/{id}', { params: { path: { id: asset.id } }, body: fields }))).data
         : (await unwrap(api.POST('/assets', { body: { project_id: projectId, ...fields } }))).data;
     },
-    onSuccess: (saved) => {
-      void qc.invalidateQueries({ queryKey: ['assets'] });
-      onSaved(saved);
-    },
   });
-  const errors = fieldErrors(save.error);
-  const set = (k: keyof Values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [k]: e.target.value }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate(values);
-  };
-  const close = () => {
-    save.reset();
-    setValues(valuesOf(asset));
-    onClose();
-  };
   return (
     <Dialog open={open} title={asset ? `Edit ${asset.name}` : 'Add asset'} onClose={close}>
       <form onSubmit={submit} noValidate>

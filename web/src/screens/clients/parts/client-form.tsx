@@ -1,12 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../api/client';
 import { unwrap } from '../../../api/errors';
 import type { Client } from '../../../api/types';
 import { Button } from '../../../ui/button';
 import { Dialog } from '../../../ui/dialog';
+import { useDialogForm } from '../../../ui/dialog-form';
 import { Field } from '../../../ui/field';
-import { FormError, fieldErrors } from './list-tools';
+import { FormError } from './list-tools';
 
 const FIELDS = ['name', 'contact_name', 'contact_email', 'website', 'notes'] as const;
 type Values = Record<(typeof FIELDS)[number], string>;
@@ -20,10 +19,12 @@ const valuesOf = (c?: Client): Values => ({
  * under its field; empty optional fields are sent as null (cleared).
  */
 export function ClientDialog({ open, client, onClose, onSaved }: { open: boolean; client?: Client; onClose: () => void; onSaved: (c: Client) => void }) {
-  const qc = useQueryClient();
-  const [values, setValues] = useState<Values>(() => valuesOf(client));
-  const save = useMutation({
-    mutationFn: async (v: Values) => {
+  const { values, set, errors, submit, close, mutation: save } = useDialogForm({
+    initial: () => valuesOf(client),
+    collections: ['clients'],
+    onSaved,
+    onClose,
+    save: async (v: Values) => {
       const body = {
         name: v.name.trim(),
         contact_name: v.contact_name.trim() || null,
@@ -35,22 +36,7 @@ export function ClientDialog({ open, client, onClose, onSaved }: { open: boolean
         ? (await unwrap(api.PUT('/clients/{id}', { params: { path: { id: client.id } }, body }))).data
         : (await unwrap(api.POST('/clients', { body }))).data;
     },
-    onSuccess: (saved) => {
-      void qc.invalidateQueries({ queryKey: ['clients'] });
-      onSaved(saved);
-    },
   });
-  const errors = fieldErrors(save.error);
-  const set = (k: keyof Values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [k]: e.target.value }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate(values);
-  };
-  const close = () => {
-    save.reset();
-    setValues(valuesOf(client));
-    onClose();
-  };
   return (
     <Dialog open={open} title={client ? `Edit ${client.name}` : 'New client'} onClose={close}>
       <form onSubmit={submit} noValidate>

@@ -1,12 +1,12 @@
-import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { api } from '../../../api/client';
 import { unwrap } from '../../../api/errors';
 import type { Project } from '../../../api/types';
 import { Button } from '../../../ui/button';
 import { Dialog } from '../../../ui/dialog';
+import { useDialogForm } from '../../../ui/dialog-form';
 import { Field } from '../../../ui/field';
-import { FormError, fieldErrors } from '../../clients/parts/list-tools';
+import { FormError } from '../../clients/parts/list-tools';
 import { PROJECT_STATUSES, PROJECT_STATUS_LABEL } from './project-bits';
 
 const FIELDS = ['name', 'client_id', 'status', 'start_date', 'end_date', 'description', 'scope', 'tags'] as const;
@@ -35,11 +35,13 @@ export function ProjectDialog({ open, project, clientId, onClose, onSaved }: {
   onClose: () => void;
   onSaved: (p: Project) => void;
 }) {
-  const qc = useQueryClient();
-  const [values, setValues] = useState<Values>(() => valuesOf(project, clientId));
   const clients = useClientOptions('');
-  const save = useMutation({
-    mutationFn: async (v: Values) => {
+  const { values, set, errors, submit, close, mutation: save } = useDialogForm({
+    initial: () => valuesOf(project, clientId),
+    collections: ['projects', 'clients'],
+    onSaved,
+    onClose,
+    save: async (v: Values) => {
       const body = {
         name: v.name.trim(),
         client_id: v.client_id || null,
@@ -54,23 +56,7 @@ export function ProjectDialog({ open, project, clientId, onClose, onSaved }: {
         ? (await unwrap(api.PUT('/projects/{id}', { params: { path: { id: project.id } }, body }))).data
         : (await unwrap(api.POST('/projects', { body }))).data;
     },
-    onSuccess: (saved) => {
-      void qc.invalidateQueries({ queryKey: ['projects'] });
-      void qc.invalidateQueries({ queryKey: ['clients'] });
-      onSaved(saved);
-    },
   });
-  const errors = fieldErrors(save.error);
-  const set = (k: keyof Values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [k]: e.target.value }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate(values);
-  };
-  const close = () => {
-    save.reset();
-    setValues(valuesOf(project, clientId));
-    onClose();
-  };
   const options = clients.data?.data ?? [];
   return (
     <Dialog open={open} wide title={project ? `Edit ${project.name}` : 'New project'} onClose={close}>
