@@ -19,5 +19,9 @@ export default defineConfig({
     // Generous for a loaded 2-core machine; the suite's tests take seconds, not minutes.
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // expect.poll waits for a page or a queue to reach a state; its default of one second failed a
+    // browser test on a loaded CI machine (a table that took longer to fill). Waiting longer costs
+    // nothing when the state comes early.
+    expect: { poll: { timeout: 20_000 } },
   },
 });

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/driver.js';
 import { createScratchDatabase } from '../../src/db/scratch.js';
 import { ensureWebBuilt } from '../../scripts/web-build.js';
+import { TEST_TMPDIR } from './tmpdir.js';
 
 /**
  * Runs once per `vitest run`, before any test file: migrates ONE database that every test server
@@ -25,7 +25,7 @@ function templateKey(): string {
 }
 
 async function pgliteTemplate(key: string): Promise<string> {
-  const dir = path.join(os.tmpdir(), 'neuro-test-templates', key);
+  const dir = path.join(TEST_TMPDIR, 'neuro-test-templates', key);
   if (fs.existsSync(path.join(dir, 'pglite'))) return dir;
   // Built beside, then renamed into place: runs that start at the same time never see half of one.
   const building = `${dir}.${randomBytes(4).toString('hex')}`;

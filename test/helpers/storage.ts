@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { createScratchDatabase } from '../../src/db/scratch.js';
+import { TEST_TMPDIR } from './tmpdir.js';
 
 /** Where a test server or process keeps its data: a temporary folder and, with DATABASE_URL, a database of its own. */
 export interface Storage {
@@ -24,7 +24,7 @@ export interface StorageOptions {
 }
 
 export async function createStorage(opts: StorageOptions = {}): Promise<Storage> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${opts.prefix ?? 'neuro-test'}-`));
+  const dataDir = fs.mkdtempSync(path.join(TEST_TMPDIR, `${opts.prefix ?? 'neuro-test'}-`));
   const base = process.env.DATABASE_URL;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   if (base) {

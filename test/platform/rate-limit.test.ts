@@ -114,7 +114,7 @@ describe.skipIf(!REDIS)('rate limits in Redis', () => {
       const tenant = await server.createTenant();
       const token = await server.mintToken(tenant, ['projects:read'], 'viewer');
       const api = client(server.url, token);
-      await freshWindow(60, 20_000);
+      await freshWindow(60, 10_000);
       expect((await api.get('/projects')).status).toBe(200);
       const counted = async () => {
         const keys = await redis.keys(`${prefix}rl:minute:*`);

@@ -395,7 +395,8 @@ describe('the queue', () => {
       const c = client(first.url, t.token);
       const { project } = await engagement(c);
       // A template that keeps the render process busy for a while (stored directly: uploads render it too).
-      const slow = '{% for a in (1..4000) %}{% for b in (1..1000) %}.{% endfor %}{% endfor %}done';
+      // About a second and a half of rendering on an idle machine: long enough to be caught running.
+      const slow = '{% for a in (1..1500) %}{% for b in (1..1000) %}.{% endfor %}{% endfor %}done';
       await first.db.tenant(t.id, (q) => q.query(
         "INSERT INTO report_templates (tenant_id, id, name, kind, filename, content, size, sha256) VALUES ($1, 'tpl_busy', 'Busy', 'markdown', 'busy.md', $2, 1, 'x')",
         [t.id, Buffer.from(slow)]));

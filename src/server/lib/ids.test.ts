@@ -4,7 +4,7 @@ import { newId } from './ids.js';
 describe('ids', () => {
   it('have the documented shape and sort in the order they were drawn, also within one millisecond', () => {
     const ids = Array.from({ length: 20_000 }, () => newId('evt'));
-    for (const id of ids) expect(id).toMatch(/^evt_[0-9a-hjkmnp-tv-z]{26}$/);
+    expect(ids.filter((id) => !/^evt_[0-9a-hjkmnp-tv-z]{26}$/.test(id))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
     // Many share a millisecond (same first 10 characters); order still follows drawing order.
     expect(new Set(ids.map((id) => id.slice(4, 14))).size).toBeLessThan(ids.length);
