@@ -142,7 +142,7 @@ export async function listRows(
 
   const rows = (conditions: string[]) => `SELECT ${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
-      ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`;
+      ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int`;
   // With two plans, both are in the statement and the gate runs one of them (the other's scan is
   // never started): the page and its total still come from one statement, one snapshot.
   const pageSql = plans

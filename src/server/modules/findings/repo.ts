@@ -23,7 +23,7 @@ const fulltext: Filter = (value, p, a, { tenant, reach }) => {
         LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.lexeme = l) t ON true)`);
   p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_ids(websearch_to_tsquery('english', ${v})) AS id)`);
   return {
-    gate: 'SELECT walk FROM search_plan',
+    gate: '(SELECT walk FROM search_plan)',
     walk: `${a}.search @@ websearch_to_tsquery('english', ${v})`,
     lookup: `${a}.id IN (SELECT id FROM search_ids)`,
   };
@@ -85,9 +85,9 @@ export const findings: ListSpec = {
       // finding_terms counts in a few rows however many findings hold it.
       if (used.project_id || used.asset_id) return null;
       const others = names.filter((k) => k !== 'search');
+      if (!others.every((k) => TERM_COUNTABLE.has(k))) return lookup;
       const q = tsquery(p, used.search);
       const otherwise = others.length === 0 ? `SELECT finding_search_count(${q})` : lookup;
-      if (!others.every((k) => TERM_COUNTABLE.has(k))) return otherwise;
       return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${otherwise}) ELSE (
                 SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft
                  WHERE ${[`ft.tenant_id = ${tenant}`, `ft.lexeme = tsquery_single_lexeme(${q})`, ...groups('ft')].join(' AND ')}) END`;
