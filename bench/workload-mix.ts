@@ -82,11 +82,24 @@ function page(s: State, path: string): number {
   return 1 + rnd(pages);
 }
 
+/**
+ * Search results are read from the top: the first page mostly, the next few sometimes, rarely a
+ * jump past the tenth (deep pages of a search cost what deep pages of any list cost: the `list`
+ * and `sort` classes have those).
+ */
+function searchPage(s: State, path: string): number {
+  const pages = s.pages.get(signature(path)) ?? 1;
+  const r = Math.random();
+  if (r < 0.7 || pages <= 1) return 1;
+  if (r < 0.95) return Math.min(pages, 2 + rnd(4));
+  return Math.min(pages, 6 + rnd(15));
+}
+
 function listPath(base: string, q: Record<string, string>, s: State): string {
   const limit = pick([50, 50, 50, 25, 100]);
   const qs = new URLSearchParams({ ...q, limit: String(limit) });
   const path = `${base}?${qs}`;
-  const p = page(s, path);
+  const p = q.search === undefined ? page(s, path) : searchPage(s, path);
   return p === 1 ? path : `${path}&page=${p}`;
 }
 

@@ -34,7 +34,9 @@ const warmup = numberFlag('warmup', 5);
 const idleCount = numberFlag('idle', 300);
 const kind = flag('db') ?? 'postgres';
 if (kind !== 'postgres' && kind !== 'pglite') throw new Error('--db must be postgres or pglite');
-const mixes = (flag('mixes') ?? (kind === 'pglite' ? 'read' : 'read,workday')).split(',') as MixName[];
+const mixes = (flag('mixes') ?? (kind === 'pglite' ? 'read' : 'read,workday')).split(',').filter((m) => m !== 'none') as MixName[];
+/** Print each class's slowest requests of the idle run, to find what to explain. */
+const slowest = numberFlag('slowest', 0);
 for (const m of mixes) if (!(m in MIXES)) throw new Error(`--mixes: unknown mix ${m}`);
 
 const children = new Set<ChildProcess>();
@@ -216,6 +218,8 @@ interface Stats {
   n: number;
   errors: number;
   latencies: number[];
+  /** The slowest requests (with --slowest). */
+  slow: [ms: number, path: string][];
   firstError?: string;
 }
 
@@ -227,7 +231,7 @@ interface Result {
   sizes: Map<string, number[]>;
 }
 
-const newStats = (): Stats => ({ n: 0, errors: 0, latencies: [] });
+const newStats = (): Stats => ({ n: 0, errors: 0, latencies: [], slow: [] });
 
 /**
  * `connections` loops, each sending one drawn request and waiting for its answer, for `seconds`.
@@ -265,6 +269,9 @@ async function drive(
       for (const s of [stats, result.all]) {
         s.n++;
         s.latencies.push(ms);
+        if (slowest > 0 && (s.slow.length < slowest || ms > s.slow[s.slow.length - 1]![0])) {
+          s.slow = [...s.slow, [ms, `${d.method} ${d.path}`] as [number, string]].sort((x, y) => y[0] - x[0]).slice(0, slowest);
+        }
         if (!ok) {
           s.errors++;
           s.firstError ??= `${d.method} ${d.path} → ${status}: ${text.slice(0, 160)}`.slice(0, 240);
@@ -364,6 +371,7 @@ async function main() {
           created.push(...r.created);
           const x = summary(r.all, r.seconds);
           const limit = total <= 100_000 ? 20 : 60;
+          for (const [ms, what] of r.all.slow) log(`   ${cls} ${ms.toFixed(1)} ms ${what}`);
           rows.push([cls, x.p50.toFixed(1), x.p99.toFixed(1), String(x.errors), kind === 'postgres' ? `p99 ≤ ${limit}: ${x.p99 <= limit && x.errors === 0 ? 'PASS' : 'FAIL'}` : '—']);
         }
         idle = `each class alone, one at a time, read cache off (${idleCount} requests each):\n${formatTable(['class', 'p50 ms', 'p99 ms', 'errors', 'target'], rows)}`;

@@ -12,6 +12,7 @@ let other: Client;
 let otherFinding: string;
 let p1: string, a1: string;
 const all: { id: string }[] = [];
+type Made = { id: string };
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'];
 const STATUSES = ['Open', 'Confirmed', 'Remediated', 'Verified', 'Accepted Risk', 'False Positive'];
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   a1 = (await s.make.asset(p1)).id;
   // Ties on every sort key (severity, status, score, title), so the id decides within them.
   for (let i = 0; i < 23; i++) {
-    all.push(await s.make.finding(i % 3 === 0 ? p2 : p1, {
+    all.push(<Made>await s.make.finding(i % 3 === 0 ? p2 : p1, {
       title: i % 4 === 0 ? 'Same title' : `Finding ${String.fromCharCode(97 + (i % 26))}`,
       severity: SEVERITIES[i % 5],
       status: STATUSES[i % 6],
@@ -137,6 +138,11 @@ describe('findings: search totals', () => {
     'search=plain&sort=cvss_score',
     'search=the',
     'search=nothing',
+    'tag=web',
+    'tag=web&severity=Critical,Low&status=Open',
+    'tag=web&search=session',
+    'tag=web&sort=title',
+    'tag=nope',
   ])('%s is exact in every list', async (query) => {
     for (const base of ['/findings', `/projects/${p1}/findings`, `/assets/${a1}/findings`]) {
       const res = await s.api.get(`${base}?${query}&limit=100`);
@@ -149,7 +155,7 @@ describe('findings: search totals', () => {
     }
   });
 
-  it('counts a one-word search exactly after updates, creates and deletes', async () => {
+  it('counts a one-word search and a tag exactly after updates, creates and deletes', async () => {
     const count = async (q: string) => (await s.api.get(`/findings?${q}`)).body.meta.total as number;
     const before = await count('search=session&status=Open');
     const made = await s.make.finding(p1, { title: 'Session fixation', status: 'Open' });
@@ -160,8 +166,15 @@ describe('findings: search totals', () => {
     expect(await count('search=session&status=Open')).toBe(before);
     await s.api.put(`/findings/${made.id}`, { description: 'A session again' });
     expect(await count('search=session&status=Open')).toBe(before + 1);
+    const tagged = await count('tag=retest&status=Open');
+    await s.api.put(`/findings/${made.id}`, { tags: ['retest', 'retest2'] });
+    expect(await count('tag=retest&status=Open')).toBe(tagged + 1);
+    await s.api.put(`/findings/${made.id}`, { status: 'Confirmed' });
+    expect(await count('tag=retest&status=Open')).toBe(tagged);
+    expect(await count('tag=retest')).toBe(tagged + 1);
     await s.api.del(`/findings/${made.id}`);
     expect(await count('search=session&status=Open')).toBe(before);
+    expect(await count('tag=retest')).toBe(tagged);
     expect(await count('search=session')).toBe((await s.api.get('/findings?search=session&limit=100')).body.data.length);
   });
 });

@@ -6,13 +6,15 @@
 -- Status and score sort by stored keys, as severity does by severity_rank: a keyset condition on a
 -- plain column is one row comparison the index answers, where on an expression it is a bound
 -- plus a filter over every row tied with the cursor's (a status shares its value with a third of
--- the findings). A finding without a score sorts after every score going down and before them
--- going up, which -1 does too, so the key is never null.
+-- the findings). The score's key is the score in tenths, as smallint: numeric's comparisons are not
+-- LEAKPROOF, so under row-level security an index could not answer a bound on a numeric key. A
+-- finding without a score sorts after every score going down and before them going up, which -1
+-- does too, so the key is never null.
 ALTER TABLE findings
   ADD COLUMN status_rank smallint GENERATED ALWAYS AS (
     CASE status WHEN 'Open' THEN 1 WHEN 'Confirmed' THEN 2 WHEN 'Remediated' THEN 3 WHEN 'Verified' THEN 4
                 WHEN 'Accepted Risk' THEN 5 ELSE 6 END) STORED,
-  ADD COLUMN cvss_key numeric(3, 1) GENERATED ALWAYS AS (coalesce(cvss_score, -1)) STORED;
+  ADD COLUMN cvss_key smallint GENERATED ALWAYS AS (coalesce((cvss_score * 10)::smallint, -1)) STORED;
 
 CREATE INDEX findings_updated ON findings (tenant_id, updated_at DESC NULLS LAST, id DESC);
 CREATE INDEX findings_cvss ON findings (tenant_id, cvss_key DESC NULLS LAST, id DESC);

@@ -1,17 +1,19 @@
--- Exact counts of the findings containing each search term (a lexeme of `findings.search`), per
--- severity and status, kept in the transaction of every change by statement-level triggers, as
--- finding_counts is (0001_init.sql): the total of a one-word search, alone or with severity and
--- status filters, is then a sum over a few rows however many findings match, instead of a visit to
--- each match. Each connection writes its own slot (of 16, by backend pid), and one statement takes
--- its rows in a fixed order, so writers neither queue behind each other's commits nor deadlock.
+-- Exact counts of the findings holding each search term (a lexeme of `findings.search`, kind 'w')
+-- and each tag (kind 't'), per severity and status, kept in the transaction of every change by
+-- statement-level triggers, as finding_counts is (0001_init.sql): the total of a one-word search or
+-- a one-tag filter, alone or with severity and status filters, is then a sum over a few rows however
+-- many findings match, instead of a visit to each match. Each connection writes its own slot (of
+-- 16, by backend pid), and one statement takes its rows in a fixed order, so writers neither queue
+-- behind each other's commits nor deadlock.
 CREATE TABLE finding_terms (
   tenant_id text NOT NULL,
-  lexeme    text NOT NULL,
+  kind      "char" NOT NULL CHECK (kind IN ('w', 't')),
+  term      text NOT NULL,
   severity  text NOT NULL,
   status    text NOT NULL,
   slot      smallint NOT NULL,
   n         bigint NOT NULL,
-  PRIMARY KEY (tenant_id, lexeme, severity, status, slot)
+  PRIMARY KEY (tenant_id, kind, term, severity, status, slot)
 );
 SELECT isolate_tenant_table('finding_terms');
 -- The owner fills it below for the findings there are, whichever tenant they belong to.
@@ -20,30 +22,36 @@ BEGIN
   EXECUTE format('CREATE POLICY backfill ON finding_terms FOR ALL TO %I USING (true) WITH CHECK (true)', current_user);
 END $$;
 
+-- A finding's terms: each lexeme and each tag once.
+CREATE FUNCTION finding_terms_of(search tsvector, tags text[]) RETURNS TABLE (kind "char", term text)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT 'w'::"char", l FROM unnest(tsvector_to_array(search)) l
+        UNION ALL SELECT DISTINCT 't'::"char", t FROM unnest(tags) t $$;
+
 CREATE FUNCTION finding_terms_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO finding_terms AS c (tenant_id, lexeme, severity, status, slot, n)
-      SELECT r.tenant_id, l, r.severity, r.status, (pg_backend_pid() % 16)::smallint, count(*)
-        FROM new_rows r, unnest(tsvector_to_array(r.search)) l
-       GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, lexeme, severity, status, slot) DO UPDATE SET n = c.n + excluded.n;
+    INSERT INTO finding_terms AS c (tenant_id, kind, term, severity, status, slot, n)
+      SELECT r.tenant_id, x.kind, x.term, r.severity, r.status, (pg_backend_pid() % 16)::smallint, count(*)
+        FROM new_rows r, finding_terms_of(r.search, r.tags) x
+       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (tenant_id, kind, term, severity, status, slot) DO UPDATE SET n = c.n + excluded.n;
   ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO finding_terms AS c (tenant_id, lexeme, severity, status, slot, n)
-      SELECT r.tenant_id, l, r.severity, r.status, (pg_backend_pid() % 16)::smallint, -count(*)
-        FROM old_rows r, unnest(tsvector_to_array(r.search)) l
-       GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, lexeme, severity, status, slot) DO UPDATE SET n = c.n + excluded.n;
+    INSERT INTO finding_terms AS c (tenant_id, kind, term, severity, status, slot, n)
+      SELECT r.tenant_id, x.kind, x.term, r.severity, r.status, (pg_backend_pid() % 16)::smallint, -count(*)
+        FROM old_rows r, finding_terms_of(r.search, r.tags) x
+       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (tenant_id, kind, term, severity, status, slot) DO UPDATE SET n = c.n + excluded.n;
   ELSE
-    -- The difference: a row whose text, severity and status stayed cancels out (a status change
-    -- moves its terms from one group to another; a tag change writes nothing).
-    INSERT INTO finding_terms AS c (tenant_id, lexeme, severity, status, slot, n)
-      SELECT d.tenant_id, d.l, d.severity, d.status, (pg_backend_pid() % 16)::smallint, sum(d.k)
-        FROM (SELECT r.tenant_id, l, r.severity, r.status, -1 AS k FROM old_rows r, unnest(tsvector_to_array(r.search)) l
+    -- The difference: a row whose text, tags, severity and status stayed cancels out (a status
+    -- change moves its terms from one group to another; a change of its CVE list writes nothing).
+    INSERT INTO finding_terms AS c (tenant_id, kind, term, severity, status, slot, n)
+      SELECT d.tenant_id, d.kind, d.term, d.severity, d.status, (pg_backend_pid() % 16)::smallint, sum(d.k)
+        FROM (SELECT r.tenant_id, x.kind, x.term, r.severity, r.status, -1 AS k FROM old_rows r, finding_terms_of(r.search, r.tags) x
               UNION ALL
-              SELECT r.tenant_id, l, r.severity, r.status, 1 FROM new_rows r, unnest(tsvector_to_array(r.search)) l) d
-       GROUP BY 1, 2, 3, 4 HAVING sum(d.k) <> 0 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, lexeme, severity, status, slot) DO UPDATE SET n = c.n + excluded.n;
+              SELECT r.tenant_id, x.kind, x.term, r.severity, r.status, 1 FROM new_rows r, finding_terms_of(r.search, r.tags) x) d
+       GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.k) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (tenant_id, kind, term, severity, status, slot) DO UPDATE SET n = c.n + excluded.n;
   END IF;
   RETURN NULL;
 END $$;
@@ -55,10 +63,10 @@ CREATE TRIGGER finding_terms_upd AFTER UPDATE ON findings
 CREATE TRIGGER finding_terms_del AFTER DELETE ON findings
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION finding_terms_apply();
 
-INSERT INTO finding_terms (tenant_id, lexeme, severity, status, slot, n)
-  SELECT f.tenant_id, l, f.severity, f.status, 0, count(*)
-    FROM findings f, unnest(tsvector_to_array(f.search)) l
-   GROUP BY 1, 2, 3, 4;
+INSERT INTO finding_terms (tenant_id, kind, term, severity, status, slot, n)
+  SELECT f.tenant_id, x.kind, x.term, f.severity, f.status, 0, count(*)
+    FROM findings f, finding_terms_of(f.search, f.tags) x
+   GROUP BY 1, 2, 3, 4, 5;
 
 -- The one lexeme of a query that is a single term ('session'), or NULL (operators, phrases, a
 -- prefix or weight, no term at all): which queries finding_terms can count.

@@ -47,6 +47,11 @@ export interface ListSpec extends Resource {
    */
   keyset?: boolean;
   /**
+   * The page's ids are found first (an index-only walk where the sort's index covers the filters)
+   * and only those rows rendered: for a table keyed (tenant_id, id) whose deep pages matter.
+   */
+  renderAfterPaging?: boolean;
+  /**
    * An exact count that is cheaper than count(*) for some filter combinations (a counter table);
    * returns null where it cannot answer.
    */
@@ -140,9 +145,15 @@ export async function listRows(
     tenant: tenantParam, active, fixed, p, generic, lookup: plans ? count([...where, plans.lookup]) : generic,
   }) ?? generic;
 
-  const rows = (conditions: string[]) => `SELECT ${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id FROM ${table} ${a}
+  const ordered = (conditions: string[], columns: string) => `SELECT ${columns} FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
       ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int`;
+  // Rendered in the same scan, every row the OFFSET skips would be rendered too (the select list is
+  // computed below the LIMIT); found first by id, off the sort's index, only the page is.
+  const rows = (conditions: string[]) => spec.renderAfterPaging
+    ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`)}) pg
+         JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`
+    : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`);
   // With two plans, both are in the statement and the gate runs one of them (the other's scan is
   // never started): the page and its total still come from one statement, one snapshot.
   const pageSql = plans

@@ -20,7 +20,7 @@ const fulltext: Filter = (value, p, a, { tenant, reach }) => {
       SELECT coalesce(min(t.n), 0)::float8 ^ 2 >= ${p.add(reach)}::float8 *
              (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*') AS walk
         FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
-        LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.lexeme = l) t ON true)`);
+        LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true)`);
   p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_ids(websearch_to_tsquery('english', ${v})) AS id)`);
   return {
     gate: '(SELECT walk FROM search_plan)',
@@ -33,7 +33,7 @@ const affectsAsset: Filter = (value, p, a) =>
 
 /** Filters the finding_counts table can answer exactly. */
 const COUNTABLE = new Set(['severity', 'status', 'project_id']);
-/** Filters finding_terms can answer exactly beside a one-term search. */
+/** Filters finding_terms can answer exactly beside one search term or one tag. */
 const TERM_COUNTABLE = new Set(['severity', 'status']);
 
 export const findings: ListSpec = {
@@ -72,6 +72,7 @@ export const findings: ListSpec = {
     search: fulltext,
   },
   keyset: true,
+  renderAfterPaging: true,
   fastCount({ tenant, active, p, fixed, lookup }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
@@ -79,26 +80,36 @@ export const findings: ListSpec = {
       ...(used.severity ? [`${alias}.severity = ANY(${p.add(splitList(used.severity))})`] : []),
       ...(used.status ? [`${alias}.status = ANY(${p.add(splitList(used.status))})`] : []),
     ];
+    // In a project or for an asset, the generic count walks their few rows (or looks a rare word's
+    // up). Elsewhere one search term or one tag, with severities and statuses, is a sum over the
+    // few rows of finding_terms however many findings hold it; other searches are counted off
+    // the GIN lookup.
+    if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
+    const others = names.filter((k) => k !== 'search' && k !== 'tag');
+    const termCountable = others.every((k) => TERM_COUNTABLE.has(k));
+    const terms = (kind: string, term: string) => `SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft WHERE ${
+      [`ft.tenant_id = ${tenant}`, `ft.kind = '${kind}'`, `ft.term = ${term}`, ...groups('ft')].join(' AND ')}`;
     if (used.search) {
-      // In a project or for an asset, the generic count walks their few rows (or looks the rare
-      // word's up); elsewhere the GIN lookup counts, unless the search is one term that
-      // finding_terms counts in a few rows however many findings hold it.
-      if (used.project_id || used.asset_id) return null;
-      const others = names.filter((k) => k !== 'search');
-      if (!others.every((k) => TERM_COUNTABLE.has(k))) return lookup;
+      if (used.tag || !termCountable) return lookup;
       const q = tsquery(p, used.search);
       const otherwise = others.length === 0 ? `SELECT finding_search_count(${q})` : lookup;
-      return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${otherwise}) ELSE (
-                SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft
-                 WHERE ${[`ft.tenant_id = ${tenant}`, `ft.lexeme = tsquery_single_lexeme(${q})`, ...groups('ft')].join(' AND ')}) END`;
+      return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${otherwise}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
     }
-    if (!names.every((k) => COUNTABLE.has(k))) return null;
-    const where = [`fc.tenant_id = ${tenant}`, ...groups('fc')];
-    // A project from the path and one from the query may differ (then nothing matches): both apply.
-    // Without one, the tenant-wide rows (project_id '*') hold the sum over all projects.
-    const projectIds = [...new Set([active.project_id, fixed.project_id])].filter((id) => id);
-    for (const projectId of projectIds.length > 0 ? projectIds : ['*']) where.push(`fc.project_id = ${p.add(projectId)}`);
-    return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
+    if (used.tag) {
+      const tags = splitList(used.tag);
+      return termCountable && tags.length === 1 ? terms('t', p.add(tags[0])) : null;
+    }
+    return projectCount();
+
+    function projectCount() {
+      if (!names.every((k) => COUNTABLE.has(k))) return null;
+      const where = [`fc.tenant_id = ${tenant}`, ...groups('fc')];
+      // A project from the path and one from the query may differ (then nothing matches): both apply.
+      // Without one, the tenant-wide rows (project_id '*') hold the sum over all projects.
+      const projectIds = [...new Set([active.project_id, fixed.project_id])].filter((id) => id);
+      for (const projectId of projectIds.length > 0 ? projectIds : ['*']) where.push(`fc.project_id = ${p.add(projectId)}`);
+      return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
+    }
   },
 };
 
