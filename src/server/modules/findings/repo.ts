@@ -31,6 +31,23 @@ const fulltext: Filter = (value, p, a, { tenant, reach }) => {
 const affectsAsset: Filter = (value, p, a) =>
   `EXISTS (SELECT 1 FROM finding_assets fa WHERE fa.tenant_id = ${a}.tenant_id AND fa.finding_id = ${a}.id AND fa.asset_id = ${p.add(value)})`;
 
+/** severity_rank (0001_init.sql) and status_rank (0011_finding_sort_indexes.sql) of each value. */
+const SEVERITY_RANKS: Record<string, number> = { Critical: 4, High: 3, Medium: 2, Low: 1, Info: 0 };
+const STATUS_RANKS = Object.fromEntries(FINDING_STATUSES.map((s, i) => [s, i + 1]));
+
+/**
+ * The same condition on the value's rank too: sorted by severity (or status) and filtered by it,
+ * the page is then a range of the sort's index, not a walk past every row of the other values.
+ */
+function ranked(filter: Filter, column: string, ranks: Record<string, number>): Filter {
+  return (value, p, a, ctx) => {
+    const condition = filter(value, p, a, ctx) as string;
+    const values = [...new Set(splitList(value).map((v) => ranks[v]!))];
+    const rank = values.length === 1 ? `${a}.${column} = ${p.add(values[0])}::smallint` : `${a}.${column} = ANY(${p.add(values)}::smallint[])`;
+    return `${condition} AND ${rank}`;
+  };
+}
+
 /** Filters the finding_counts table can answer exactly. */
 const COUNTABLE = new Set(['severity', 'status', 'project_id']);
 /** Filters finding_terms can answer exactly beside one search term or one tag. */
@@ -60,8 +77,8 @@ export const findings: ListSpec = {
     status: 'f.status_rank',
   },
   filters: {
-    severity: oneOf('severity', 'severity', SEVERITIES),
-    status: oneOf('status', 'status', FINDING_STATUSES),
+    severity: ranked(oneOf('severity', 'severity', SEVERITIES), 'severity_rank', SEVERITY_RANKS),
+    status: ranked(oneOf('status', 'status', FINDING_STATUSES), 'status_rank', STATUS_RANKS),
     project_id: equals('project_id'),
     asset_id: affectsAsset,
     cwe: equals('cwe'),
