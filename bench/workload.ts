@@ -160,13 +160,12 @@ async function prepare(t: Target, total: number): Promise<{ seed: Seed; universe
         oldestMs: Number(span.rows[0]!.lo), newestMs: Number(span.rows[0]!.hi),
       };
     });
-    if (!t.readSeed()) {
-      await db.close();
-      // As autovacuum would have by now, and the seeding's dirty pages written out.
-      await t.ownerQuery('VACUUM ANALYZE');
-      await t.ownerQuery('CHECKPOINT');
-      t.writeSeed(s);
-    }
+    await db.close();
+    // As autovacuum would have by now (after the seeding, or the removal of the last run's creates,
+    // which sit at the head of the creation-time index), and the dirty pages written out.
+    await t.ownerQuery('VACUUM ANALYZE');
+    await t.ownerQuery('CHECKPOINT');
+    if (!t.readSeed()) t.writeSeed(s);
     return { seed: s, universe };
   } finally {
     await db.close().catch(() => undefined);
