@@ -93,7 +93,17 @@ export interface Seeded {
   seconds: number;
 }
 
-export async function seed(db: Database, secret: string, total: number, log: (line: string) => void = () => {}): Promise<Seeded> {
+export interface SeedOptions {
+  /** Assets per project, each finding linked to one of its project's (0: none, as bench/run.ts seeds). */
+  assetsPerProject?: number;
+}
+
+/** Tags a team gives findings; each finding carries 'bench', its batch, and one to three of these. */
+export const TAG_WORDS = ['web', 'external', 'internal', 'api', 'auth', 'pci', 'mobile', 'cloud', 'retest', 'quick-win'];
+
+export async function seed(
+  db: Database, secret: string, total: number, log: (line: string) => void = () => {}, options: SeedOptions = {},
+): Promise<Seeded> {
   const started = Date.now();
   const tenants = createTenantService({ db, tokens: createTokenService({ db, secret }) });
   const slug = `bench-${randomBytes(3).toString('hex')}`;
@@ -134,14 +144,37 @@ export async function seed(db: Database, secret: string, total: number, log: (li
              CASE WHEN ${pct(8)} < ${SEARCH_SHARE_PCT} THEN ' Unsafe ${SEARCH_WORD} of request data.' ELSE '' END,
            ${pick('$8::text[]', 9)}, ${pick('$8::text[]', 10)},
            'CWE-' || (20 + ${pct(11)} * 9), round((${pct(12)} / 10.0)::numeric, 1),
-           ARRAY['bench', 'batch-' || (i / 10000)],
+           ARRAY['bench', 'batch-' || (i / 10000)]${options.assetsPerProject ? ` || ARRAY(SELECT DISTINCT ${pick('$10::text[]', 13)}
+             UNION SELECT ${pick('$10::text[]', 14)} WHERE ${pct(15)} < 50 UNION SELECT ${pick('$10::text[]', 16)} WHERE ${pct(17)} < 20)` : ''},
            to_timestamp(${ms} / 1000.0), to_timestamp(${ms} / 1000.0)
       FROM generate_series($2::int, $9::int) i`;
+  const assets = options.assetsPerProject ?? 0;
+  // An asset's id follows from its project and number, so a finding's link needs no lookup.
+  const assetId = (project: string, k: string) => `'asset_' || substr(md5(${project} || '/' || ${k}), 1, 26)`;
+  if (assets > 0) {
+    await db.tenant(tenantId, (q) => q.query(
+      `INSERT INTO assets (tenant_id, id, project_id, name, type)
+       SELECT $1, ${assetId('p.id', 'k::text')}, p.id, 'host-' || k || '.' || p.id || '.example', 'host'
+         FROM projects p, generate_series(0, $2::int - 1) k WHERE p.tenant_id = $1`,
+      [tenantId, assets],
+    ));
+  }
   for (let from = 1; from <= total; from += CHUNK) {
     const to = Math.min(total, from + CHUNK - 1);
-    await db.tenant(tenantId, (q) =>
-      q.query(insert, [tenantId, from, startMs, salt, total, projects, titles, sentences, to]),
-    );
+    await db.tenant(tenantId, async (q) => {
+      const { rows } = await q.query<{ id: string; project_id: string }>(
+        assets > 0 ? `${insert} RETURNING id, project_id` : insert,
+        [tenantId, from, startMs, salt, total, projects, titles, sentences, to, ...(assets > 0 ? [TAG_WORDS] : [])],
+      );
+      if (assets > 0) {
+        await q.query(
+          `INSERT INTO finding_assets (tenant_id, finding_id, asset_id)
+           SELECT $1, f.id, ${assetId('f.project_id', `(abs(hashtext(f.id)) % $2::int)::text`)}
+             FROM unnest($3::text[], $4::text[]) AS f(id, project_id)`,
+          [tenantId, assets, rows.map((r) => r.id), rows.map((r) => r.project_id)],
+        );
+      }
+    });
     log(`  seeded ${to.toLocaleString('en')} / ${total.toLocaleString('en')} findings (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 

@@ -2,18 +2,60 @@ import type { Queryable } from '../../db/driver.js';
 import { Params, type Resource } from './sql.js';
 import { ValidationError, type FieldError } from './errors.js';
 
-/** A filter turns one query-string value into one SQL condition (or throws a field error). */
-export type Filter = (value: string, p: Params, alias: string) => string;
+/**
+ * A condition with two plans, for a filter whose best plan depends on how many rows match (a
+ * full-text search: a common word is found fastest by walking the sort's index and testing each
+ * row, a rare one by looking its few rows up). `gate` is an SQL boolean the statement evaluates
+ * once: true takes `walk`, false `lookup`. Both select the same rows.
+ */
+export interface Plans {
+  gate: string;
+  walk: string;
+  lookup: string;
+}
+
+/** What a filter may need to know of the statement it is part of. */
+export interface FilterContext {
+  /** The tenant's parameter (`$1`). */
+  tenant: string;
+  /** How many rows of the order the page reads: its offset plus its limit. */
+  reach: number;
+}
+
+/** A filter turns one query-string value into one SQL condition, or two plans (or throws a field error). */
+export type Filter = (value: string, p: Params, alias: string, ctx: FilterContext) => string | Plans;
+
+/** What fastCount is given: the filters in use, and the generic counts it may fall back on. */
+export interface CountContext {
+  tenant: string;
+  active: Record<string, string>;
+  fixed: Record<string, string>;
+  p: Params;
+  /** count(*) over the filters, with the two-plan filter's gate deciding its plan. */
+  generic: string;
+  /** count(*) over the filters, with the two-plan filter's lookup plan (its own generic count without one). */
+  lookup: string;
+}
 
 export interface ListSpec extends Resource {
   /** API sort name → SQL expression; the first is the default. */
   sorts: Record<string, string>;
   filters: Record<string, Filter>;
   /**
+   * Every sort expression is non-null, so `after` (a keyset page: the rows after the one with
+   * that id, in the list's order) is one row comparison.
+   */
+  keyset?: boolean;
+  /**
+   * The page's ids are found first (an index-only walk where the sort's index covers the filters)
+   * and only those rows rendered: for a table keyed (tenant_id, id) whose deep pages matter.
+   */
+  renderAfterPaging?: boolean;
+  /**
    * An exact count that is cheaper than count(*) for some filter combinations (a counter table);
    * returns null where it cannot answer.
    */
-  fastCount?: (tenantParam: string, filters: Record<string, string>, p: Params, fixed: Record<string, string>) => string | null;
+  fastCount?: (ctx: CountContext) => string | null;
 }
 
 export interface ListQuery {
@@ -21,12 +63,14 @@ export interface ListQuery {
   limit?: number;
   sort?: string;
   order?: 'asc' | 'desc';
+  after?: string;
   [filter: string]: unknown;
 }
 
 export interface ListPage {
   /** The page's objects, already rendered as a JSON array by the database. */
   dataJson: string;
+  /** With `after`, page is 0: keyset pages are not numbered. */
   meta: { page: number; limit: number; total: number; pages: number };
 }
 
@@ -54,17 +98,26 @@ export async function listRows(
   if (sortSql === undefined) errors.push({ field: 'sort', message: `must be one of ${sortNames.join(', ')}` });
   const order = query.order ?? 'desc';
 
+  const after = query.after;
+  if (after !== undefined && !spec.keyset) errors.push({ field: 'after', message: 'is not supported by this list' });
+  if (after !== undefined && page > 1) errors.push({ field: 'after', message: 'cannot be combined with page: send one or the other' });
+  const offset = after === undefined ? (page - 1) * limit : 0;
+
   const p = new Params();
   const tenantParam = p.add(tenantId);
   const where = [`${a}.tenant_id = ${tenantParam}`];
   for (const [column, value] of Object.entries(fixed)) where.push(`${a}.${column} = ${p.add(value)}`);
 
   const active: Record<string, string> = {};
+  let plans: Plans | undefined;
   for (const [name, filter] of Object.entries(spec.filters)) {
     const value = query[name];
     if (value === undefined || value === '') continue;
     try {
-      where.push(filter(String(value), p, a));
+      const condition = filter(String(value), p, a, { tenant: tenantParam, reach: offset + limit });
+      if (typeof condition === 'string') where.push(condition);
+      else if (plans) throw new Error(`${table}: one two-plan filter per list`);
+      else plans = condition;
       active[name] = String(value);
     } catch (err) {
       if (err instanceof ValidationError && err.details) errors.push(...err.details);
@@ -73,20 +126,50 @@ export async function listRows(
   }
   if (errors.length > 0) throw new ValidationError(errors);
 
-  const whereSql = where.join(' AND ');
-  const countSql =
-    spec.fastCount?.(tenantParam, active, p, fixed) ?? `SELECT count(*) FROM ${table} ${a} WHERE ${whereSql}`;
   const dir = order === 'asc' ? 'ASC' : 'DESC';
   const nulls = order === 'asc' ? 'NULLS FIRST' : 'NULLS LAST';
+  // A keyset page: the rows after the cursor's in this order. The bound alone is what an index on
+  // an expression can answer; the row comparison then drops the cursor's ties that come before it.
+  const pageWhere = [...where];
+  if (after !== undefined) {
+    const op = order === 'asc' ? '>' : '<';
+    p.with.push(`list_cursor AS MATERIALIZED (SELECT ${sortSql} AS k, ${a}.id FROM ${table} ${a} WHERE ${a}.tenant_id = ${tenantParam} AND ${a}.id = ${p.add(after)})`);
+    pageWhere.push(`${sortSql} ${op}= (SELECT k FROM list_cursor)`, `(${sortSql}, ${a}.id) ${op} ((SELECT k FROM list_cursor), (SELECT id FROM list_cursor))`);
+  }
+
+  const count = (conditions: string[]) => `SELECT count(*) FROM ${table} ${a} WHERE ${conditions.join(' AND ')}`;
+  const generic = plans
+    ? `SELECT CASE WHEN ${plans.gate} THEN (${count([...where, plans.walk])}) ELSE (${count([...where, plans.lookup])}) END`
+    : count(where);
+  const countSql = spec.fastCount?.({
+    tenant: tenantParam, active, fixed, p, generic, lookup: plans ? count([...where, plans.lookup]) : generic,
+  }) ?? generic;
+
+  const ordered = (conditions: string[], columns: string) => `SELECT ${columns} FROM ${table} ${a}
+      WHERE ${conditions.join(' AND ')}
+      ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int`;
+  // Rendered in the same scan, every row the OFFSET skips would be rendered too (the select list is
+  // computed below the LIMIT); found first by id, off the sort's index, only the page is.
+  const rows = (conditions: string[]) => spec.renderAfterPaging
+    ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`)}) pg
+         JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`
+    : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`);
+  // With two plans, both are in the statement and the gate runs one of them (the other's scan is
+  // never started): the page and its total still come from one statement, one snapshot.
+  const pageSql = plans
+    ? `(${rows([...pageWhere, plans.walk, `(${plans.gate})`])}) UNION ALL (${rows([...pageWhere, plans.lookup, `NOT (${plans.gate})`])})`
+    : rows(pageWhere);
   const sql = `${p.with.length > 0 ? `WITH ${p.with.join(', ')} ` : ''}SELECT (${countSql})::text AS total,
-    (SELECT coalesce('[' || string_agg(s.j::text, ',') || ']', '[]') FROM (
-       SELECT ${spec.json} AS j FROM ${table} ${a} WHERE ${whereSql}
-        ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir}
-        LIMIT ${p.add(limit)} OFFSET ${p.add((page - 1) * limit)}) s) AS data`;
-  const { rows } = await q.query<{ total: string | null; data: string }>(sql, p.values);
-  const total = Number(rows[0]?.total ?? 0);
-  const data = spec.jsonbValues ? JSON.stringify(JSON.parse(rows[0]!.data)) : rows[0]!.data;
-  return { dataJson: data, meta: { page, limit, total, pages: Math.ceil(total / limit) } };
+    (SELECT coalesce('[' || string_agg(s.j::text, ',' ORDER BY s.k ${dir} ${nulls}, s.id ${dir}) || ']', '[]') FROM (${pageSql}) s) AS data${
+      after !== undefined ? ', (SELECT count(*) FROM list_cursor)::int AS cursor_found' : ''}`;
+  const { rows: result } = await q.query<{ total: string | null; data: string; cursor_found?: number }>(sql, p.values);
+  if (after !== undefined && result[0]?.cursor_found !== 1) {
+    // Another tenant's id is no different from one that never existed.
+    throw new ValidationError([{ field: 'after', message: `must be the id of a ${spec.table === 'findings' ? 'finding' : 'row'} you can see (the last one of the page before)` }]);
+  }
+  const total = Number(result[0]?.total ?? 0);
+  const data = spec.jsonbValues ? JSON.stringify(JSON.parse(result[0]!.data)) : result[0]!.data;
+  return { dataJson: data, meta: { page: after === undefined ? page : 0, limit, total, pages: Math.ceil(total / limit) } };
 }
 
 // ---- Filters shared by the resources ----

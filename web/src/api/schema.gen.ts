@@ -3170,6 +3170,8 @@ export interface operations {
     listAssetFindings: {
         parameters: {
             query?: {
+                /** @description Keyset paging, instead of `page`: the id of the last finding of the page before; answers the findings that follow it in the same order (sort, order and filters as before), as fast at any depth. `meta.total` and `meta.pages` stay exact; `meta.page` is 0, as keyset pages are not numbered. An id that is not one of your findings is a 400 `VALIDATION_ERROR`. */
+                after?: string;
                 /** @description Only findings affecting this asset */
                 asset_id?: string;
                 /** @description ISO 8601 date or date-time */
@@ -6458,6 +6460,8 @@ export interface operations {
     listFindings: {
         parameters: {
             query?: {
+                /** @description Keyset paging, instead of `page`: the id of the last finding of the page before; answers the findings that follow it in the same order (sort, order and filters as before), as fast at any depth. `meta.total` and `meta.pages` stay exact; `meta.page` is 0, as keyset pages are not numbered. An id that is not one of your findings is a 400 `VALIDATION_ERROR`. */
+                after?: string;
                 /** @description Only findings affecting this asset */
                 asset_id?: string;
                 /** @description ISO 8601 date or date-time */
@@ -9081,6 +9085,8 @@ export interface operations {
     listProjectFindings: {
         parameters: {
             query?: {
+                /** @description Keyset paging, instead of `page`: the id of the last finding of the page before; answers the findings that follow it in the same order (sort, order and filters as before), as fast at any depth. `meta.total` and `meta.pages` stay exact; `meta.page` is 0, as keyset pages are not numbered. An id that is not one of your findings is a 400 `VALIDATION_ERROR`. */
+                after?: string;
                 /** @description Only findings affecting this asset */
                 asset_id?: string;
                 /** @description ISO 8601 date or date-time */

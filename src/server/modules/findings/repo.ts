@@ -1,19 +1,57 @@
 import type { Queryable } from '../../../db/driver.js';
 import { after, before, equals, hasTags, oneOf, splitList, type Filter, type ListSpec } from '../../lib/list.js';
-import { jsonObject, Params, positionIn } from '../../lib/sql.js';
+import { jsonObject, Params } from '../../lib/sql.js';
 import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
 
-// The GIN lookup goes through finding_search_ids (see 0001_init.sql): under RLS a plain `@@` here
-// would scan every finding of the tenant. It runs once per statement, for the page and the total.
-const fulltext: Filter = (value, p, a) => {
-  p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_ids(websearch_to_tsquery('english', ${p.add(value)})) AS id)`);
-  return `${a}.id IN (SELECT id FROM search_ids)`;
+const tsquery = (p: Params, value: string) => `websearch_to_tsquery('english', ${p.add(value)})`;
+
+/**
+ * Full-text search under row-level security, where `@@` (not LEAKPROOF) may not use the GIN index.
+ * Two plans (lib/list.ts Plans): a word in a large share of the findings is found by walking the
+ * sort's index and testing `@@` on each row until the page is full (a row in every few matches);
+ * a rare one by finding_search_ids (0001_init.sql), the owner-run GIN lookup of the current tenant,
+ * whose ids are joined back under RLS as usual. The gate compares the cost of each: the walk reads
+ * about reach × findings / matches rows, the lookup `matches` ids. Matches are estimated from
+ * finding_terms (0012) as the fewest findings holding one of the query's terms.
+ */
+const fulltext: Filter = (value, p, a, { tenant, reach }) => {
+  const v = p.add(value);
+  p.with.push(`search_plan AS MATERIALIZED (
+      SELECT coalesce(min(t.n), 0)::float8 ^ 2 >= ${p.add(reach)}::float8 *
+             (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*') AS walk
+        FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
+        LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true)`);
+  p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_ids(websearch_to_tsquery('english', ${v})) AS id)`);
+  return {
+    gate: '(SELECT walk FROM search_plan)',
+    walk: `${a}.search @@ websearch_to_tsquery('english', ${v})`,
+    lookup: `${a}.id IN (SELECT id FROM search_ids)`,
+  };
 };
 const affectsAsset: Filter = (value, p, a) =>
   `EXISTS (SELECT 1 FROM finding_assets fa WHERE fa.tenant_id = ${a}.tenant_id AND fa.finding_id = ${a}.id AND fa.asset_id = ${p.add(value)})`;
 
+/** severity_rank (0001_init.sql) and status_rank (0011_finding_sort_indexes.sql) of each value. */
+const SEVERITY_RANKS: Record<string, number> = { Critical: 4, High: 3, Medium: 2, Low: 1, Info: 0 };
+const STATUS_RANKS = Object.fromEntries(FINDING_STATUSES.map((s, i) => [s, i + 1]));
+
+/**
+ * The same condition on the value's rank too: sorted by severity (or status) and filtered by it,
+ * the page is then a range of the sort's index, not a walk past every row of the other values.
+ */
+function ranked(filter: Filter, column: string, ranks: Record<string, number>): Filter {
+  return (value, p, a, ctx) => {
+    const condition = filter(value, p, a, ctx) as string;
+    const values = [...new Set(splitList(value).map((v) => ranks[v]!))];
+    const rank = values.length === 1 ? `${a}.${column} = ${p.add(values[0])}::smallint` : `${a}.${column} = ANY(${p.add(values)}::smallint[])`;
+    return `${condition} AND ${rank}`;
+  };
+}
+
 /** Filters the finding_counts table can answer exactly. */
 const COUNTABLE = new Set(['severity', 'status', 'project_id']);
+/** Filters finding_terms can answer exactly beside one search term or one tag. */
+const TERM_COUNTABLE = new Set(['severity', 'status']);
 
 export const findings: ListSpec = {
   table: 'findings',
@@ -33,13 +71,14 @@ export const findings: ListSpec = {
     created_at: 'f.created_at',
     updated_at: 'f.updated_at',
     severity: 'f.severity_rank',
-    cvss_score: 'f.cvss_score',
+    // Stored keys (0011_finding_sort_indexes.sql), in the order of the score and the status list.
+    cvss_score: 'f.cvss_key',
     title: 'lower(f.title)',
-    status: positionIn(FINDING_STATUSES, 'f.status'),
+    status: 'f.status_rank',
   },
   filters: {
-    severity: oneOf('severity', 'severity', SEVERITIES),
-    status: oneOf('status', 'status', FINDING_STATUSES),
+    severity: ranked(oneOf('severity', 'severity', SEVERITIES), 'severity_rank', SEVERITY_RANKS),
+    status: ranked(oneOf('status', 'status', FINDING_STATUSES), 'status_rank', STATUS_RANKS),
     project_id: equals('project_id'),
     asset_id: affectsAsset,
     cwe: equals('cwe'),
@@ -49,20 +88,45 @@ export const findings: ListSpec = {
     updated_after: after('updated_after', 'updated_at'),
     search: fulltext,
   },
-  fastCount(tenantParam, active, p, fixed) {
+  keyset: true,
+  renderAfterPaging: true,
+  fastCount({ tenant, active, p, fixed, lookup }) {
     const used = { ...active, ...fixed };
-    // A search alone: count the lookup's ids, without joining each back to its row.
     const names = Object.keys(used);
-    if (names.length === 1 && used.search) return 'SELECT count(*) FROM search_ids';
-    if (!names.every((k) => COUNTABLE.has(k))) return null;
-    const where = [`fc.tenant_id = ${tenantParam}`];
-    if (used.severity) where.push(`fc.severity = ANY(${p.add(splitList(used.severity))})`);
-    if (used.status) where.push(`fc.status = ANY(${p.add(splitList(used.status))})`);
-    // A project from the path and one from the query may differ (then nothing matches): both apply.
-    // Without one, the tenant-wide rows (project_id '*') hold the sum over all projects.
-    const projectIds = [...new Set([active.project_id, fixed.project_id])].filter((id) => id);
-    for (const projectId of projectIds.length > 0 ? projectIds : ['*']) where.push(`fc.project_id = ${p.add(projectId)}`);
-    return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
+    const groups = (alias: string) => [
+      ...(used.severity ? [`${alias}.severity = ANY(${p.add(splitList(used.severity))})`] : []),
+      ...(used.status ? [`${alias}.status = ANY(${p.add(splitList(used.status))})`] : []),
+    ];
+    // In a project or for an asset, the generic count walks their few rows (or looks a rare word's
+    // up). Elsewhere one search term or one tag, with severities and statuses, is a sum over the
+    // few rows of finding_terms however many findings hold it; other searches are counted off
+    // the GIN lookup.
+    if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
+    const others = names.filter((k) => k !== 'search' && k !== 'tag');
+    const termCountable = others.every((k) => TERM_COUNTABLE.has(k));
+    const terms = (kind: string, term: string) => `SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft WHERE ${
+      [`ft.tenant_id = ${tenant}`, `ft.kind = '${kind}'`, `ft.term = ${term}`, ...groups('ft')].join(' AND ')}`;
+    if (used.search) {
+      if (used.tag || !termCountable) return lookup;
+      const q = tsquery(p, used.search);
+      const otherwise = others.length === 0 ? `SELECT finding_search_count(${q})` : lookup;
+      return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${otherwise}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
+    }
+    if (used.tag) {
+      const tags = splitList(used.tag);
+      return termCountable && tags.length === 1 ? terms('t', p.add(tags[0])) : null;
+    }
+    return projectCount();
+
+    function projectCount() {
+      if (!names.every((k) => COUNTABLE.has(k))) return null;
+      const where = [`fc.tenant_id = ${tenant}`, ...groups('fc')];
+      // A project from the path and one from the query may differ (then nothing matches): both apply.
+      // Without one, the tenant-wide rows (project_id '*') hold the sum over all projects.
+      const projectIds = [...new Set([active.project_id, fixed.project_id])].filter((id) => id);
+      for (const projectId of projectIds.length > 0 ? projectIds : ['*']) where.push(`fc.project_id = ${p.add(projectId)}`);
+      return `SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE ${where.join(' AND ')}`;
+    }
   },
 };
 

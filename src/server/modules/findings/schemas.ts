@@ -45,6 +45,12 @@ export const Finding = Type.Object({
 export const FINDING_SORTS = ['created_at', 'updated_at', 'severity', 'cvss_score', 'title', 'status'] as const;
 
 export const FindingListQuery = ListQuerySchema(FINDING_SORTS, {
+  after: Type.Optional(Type.String({
+    minLength: 1, maxLength: 64,
+    description: 'Keyset paging, instead of `page`: the id of the last finding of the page before; answers the findings that follow it in '
+      + 'the same order (sort, order and filters as before), as fast at any depth. `meta.total` and `meta.pages` stay exact; `meta.page` is 0, '
+      + 'as keyset pages are not numbered. An id that is not one of your findings is a 400 `VALIDATION_ERROR`.',
+  })),
   severity: FilterString(`One or more of ${SEVERITIES.join(', ')} (comma-separated)`),
   status: FilterString(`One or more of ${FINDING_STATUSES.join(', ')} (comma-separated)`),
   project_id: FilterString('Only findings of this project'),
