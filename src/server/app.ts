@@ -202,7 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api) => {
       const typed = api as unknown as App;
-      for (const m of modules) workers.push(...(m.register(typed, ctx)?.workers ?? []));
+      for (const m of modules) if (m.mount !== 'root') workers.push(...(m.register(typed, ctx)?.workers ?? []));
       typed.get('/openapi.json', {
         schema: {
           operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [],
@@ -213,6 +213,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  for (const m of modules.filter((x) => x.mount === 'root')) {
+    await app.register(async (scope) => {
+      workers.push(...(m.register(scope as unknown as App, ctx)?.workers ?? []));
+    });
+  }
   await web.register(app);
   runWorkers(app, workers);
   return app as unknown as App;
