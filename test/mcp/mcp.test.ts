@@ -247,3 +247,27 @@ describe('malformed MCP requests', () => {
     }
   });
 });
+
+describe('MCP over plain HTTP (the README example)', () => {
+  const post = (body: unknown, extra: Record<string, string> = {}) =>
+    raw(`${s.server.origin}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${mcpToken}`, ...extra },
+      body,
+    });
+
+  /** The JSON-RPC message of a (JSON or single-event SSE) answer. */
+  const message = (text: string) => JSON.parse(text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)![1]!);
+
+  it('serves a 2025-era client: initialize, then tools/call without a session', async () => {
+    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } });
+    expect(init.status).toBe(200);
+    expect(init.headers['mcp-session-id']).toBeUndefined();
+    expect(message(init.text).result.serverInfo.name).toBe('neuro-platform');
+    // The README's curl: one request, no session, no protocol header.
+    const called = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'search_findings', arguments: { severity: 'Critical' } } });
+    expect(called.status).toBe(200);
+    const result = JSON.parse(message(called.text).result.content[0].text);
+    expect(result.findings.map((f: any) => f.id)).toEqual([finding.id]);
+  });
+});
