@@ -200,6 +200,28 @@ describe('MCP access', () => {
     await expect(connect('nf_live_nope')).rejects.toThrow();
   });
 
+  it('is tenant-bound like the API: a tenant host takes only its own tenant’s credentials', async () => {
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_finding', arguments: { id: finding.id, include_history: false } } };
+    const at = (slug: string, token: string) => raw(`${s.server.origin}/mcp`, {
+      method: 'POST',
+      headers: { host: `${slug}.localhost:${s.server.port}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
+      body,
+    });
+    const own = await at(s.tenant.slug, mcpToken);
+    expect(own.status).toBe(200);
+    expect(own.text).toContain(finding.id);
+    const foreign = await at(other.slug, mcpToken);
+    expect(foreign.status).toBe(401);
+    expect(foreign.headers['www-authenticate']).toMatch(/^Bearer/);
+    // X-API-Key works as it does for the API.
+    const viaHeader = await raw(`${s.server.origin}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': mcpToken },
+      body,
+    });
+    expect(viaHeader.status).toBe(200);
+  });
+
   it('keeps /api/v1/user/mcp-tokens working', async () => {
     const { server, tenant } = s;
     const user = await server.createUser(tenant, { role: 'tester' });
