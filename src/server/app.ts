@@ -70,6 +70,7 @@ export function requestId(req: IncomingMessage): string {
 /** Response headers a cross-origin page may read. */
 const CORS_EXPOSED_HEADERS = [
   'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After',
+  'WWW-Authenticate',
 ];
 
 /** Trust the `hops` nearest proxies, whatever their addresses (NEURO_TRUST_PROXY=n). */
@@ -185,7 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await app.register(cors, {
       origin: config.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id', 'If-Match', 'Last-Event-ID'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id', 'If-Match', 'Last-Event-ID', 'Mcp-Protocol-Version'],
       exposedHeaders: CORS_EXPOSED_HEADERS,
       // Tokens only: without Access-Control-Allow-Credentials no other origin can use the session cookie.
       credentials: false,
