@@ -70,6 +70,7 @@ export function requestId(req: IncomingMessage): string {
 /** Response headers a cross-origin page may read. */
 const CORS_EXPOSED_HEADERS = [
   'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'RateLimit', 'RateLimit-Policy', 'Retry-After',
+  'WWW-Authenticate',
 ];
 
 /** Trust the `hops` nearest proxies, whatever their addresses (NEURO_TRUST_PROXY=n). */
@@ -185,7 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await app.register(cors, {
       origin: config.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id', 'If-Match', 'Last-Event-ID'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-CSRF-Token', 'X-Request-Id', 'If-Match', 'Last-Event-ID', 'Mcp-Protocol-Version'],
       exposedHeaders: CORS_EXPOSED_HEADERS,
       // Tokens only: without Access-Control-Allow-Credentials no other origin can use the session cookie.
       credentials: false,
@@ -202,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(
     async (api) => {
       const typed = api as unknown as App;
-      for (const m of modules) workers.push(...(m.register(typed, ctx)?.workers ?? []));
+      for (const m of modules) if (m.mount !== 'root') workers.push(...(m.register(typed, ctx)?.workers ?? []));
       typed.get('/openapi.json', {
         schema: {
           operationId: 'getOpenApi', tags: ['System'], summary: 'This OpenAPI 3.1 document', security: [],
@@ -213,6 +214,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  for (const m of modules.filter((x) => x.mount === 'root')) {
+    await app.register(async (scope) => {
+      workers.push(...(m.register(scope as unknown as App, ctx)?.workers ?? []));
+    });
+  }
   await web.register(app);
   runWorkers(app, workers);
   return app as unknown as App;

@@ -102,6 +102,13 @@ export interface Module {
   cachedTables?: CachedTable[];
   /** Fields of its objects that the server sets; a client sending one is told it "is read-only". */
   readOnlyFields?: string[];
+  /**
+   * Where its routes are mounted: under /api/v1 (the default), or at the server's root for an
+   * endpoint whose path a protocol fixes (the MCP endpoint, /mcp). Root routes get the same
+   * credential check, tenant resolution and error envelope; they stay out of the OpenAPI document,
+   * whose paths are relative to /api/v1.
+   */
+  mount?: 'api' | 'root';
   register(app: App, ctx: AppContext): void | { workers?: Worker[] };
 }
 

@@ -16,6 +16,7 @@ import { reportsModule } from './reports/routes.js';
 import { invitationsModule } from './invitations/routes.js';
 import { setupModule } from './setup/routes.js';
 import { activityModule } from './activity/routes.js';
+import { mcpModule } from './mcp/routes.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -25,5 +26,5 @@ import { activityModule } from './activity/routes.js';
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
   invitationsModule, authModule, setupModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
-  activityModule,
+  activityModule, mcpModule,
 ];

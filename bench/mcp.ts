@@ -1,0 +1,179 @@
+/**
+ * What the MCP layer costs: the `search_findings` tool against the REST list it wraps, in one run.
+ *
+ *   npm run bench:mcp -- [--findings=5000] [--connections=1,4,16] [--duration=5] [--rounds=3]
+ *
+ * Starts its own server as a child process (this file with `--serve`: PGlite in a temporary folder,
+ * or a fresh database on BENCH_DATABASE_URL) over a tenant seeded by bench/seed.ts. Then, for each
+ * connection count, autocannon drives round after round, in a shuffled order:
+ *
+ *   rest   GET /api/v1/findings?… with random realistic filters, searches, sorts and pages
+ *   mcp    POST /mcp, tools/call search_findings with arguments drawn from the same distribution
+ *
+ * with the tenant's API token, and prints p50/p99 and requests/s, and MCP's p99 as a ratio to
+ * REST's taken within each round (medians over rounds: the machine may be busy with other work).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import { flag, log, numberFlag } from './lib.js';
+
+interface Ready {
+  origin: string;
+  token: string;
+  projects: string[];
+  findings: number;
+}
+
+async function serve() {
+  const { loadConfig } = await import('../src/server/config.js');
+  const { openDatabase } = await import('../src/db/driver.js');
+  const { buildApp } = await import('../src/server/app.js');
+  const { seed } = await import('./seed.js');
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-bench-mcp-'));
+  let databaseUrl: string | undefined;
+  let drop = async () => {};
+  if (process.env.BENCH_DATABASE_URL) {
+    const scratch = await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'neuro_bench');
+    databaseUrl = scratch.url;
+    drop = scratch.drop;
+  }
+  const config = loadConfig({
+    NEURO_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl ?? '',
+    NEURO_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    NEURO_RATE_LIMIT_PER_MINUTE: '100000000',
+    NEURO_RATE_LIMIT_PER_HOUR: '100000000',
+    NEURO_WEBHOOK_DISPATCHER: 'false',
+  });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const secret = config.secret!;
+  const seeded = await seed(db, secret, numberFlag('findings', 5000), log);
+  const app = await buildApp({ config, db, secret });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const ready: Ready = { origin: `http://127.0.0.1:${port}`, token: seeded.token, projects: seeded.projects, findings: seeded.findings };
+  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+  const stop = async () => {
+    await app.close();
+    await db.close();
+    await drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.stdin.on('end', () => void stop()); // the parent went away
+}
+
+const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'];
+const STATUSES = ['Open', 'Confirmed', 'Remediated', 'Verified', 'Accepted Risk', 'False Positive'];
+const SEARCHES = ['sql injection', 'cross-site scripting', 'login form', 'deserialization', 'access control', 'password reset', 'tls'];
+const SORTS = ['created_at', 'updated_at', 'severity', 'cvss_score', 'title'];
+
+/** What someone (or a model) asks the findings list: a filter or two, sometimes a search, a page. */
+function randomQuery(projects: string[]): Record<string, string | number> {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+  const some = (xs: readonly string[]) => [...new Set(Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(xs)))].join(',');
+  const q: Record<string, string | number> = {};
+  if (Math.random() < 0.5) q.severity = some(SEVERITIES);
+  if (Math.random() < 0.5) q.status = some(STATUSES);
+  if (Math.random() < 0.3) q.project_id = pick(projects);
+  if (Math.random() < 0.3) q.search = pick(SEARCHES);
+  if (Math.random() < 0.4) q.sort = pick(SORTS);
+  if (Math.random() < 0.3) q.order = pick(['asc', 'desc']);
+  q.limit = pick([10, 25, 50]);
+  q.page = Math.random() < 0.7 ? 1 : 2 + Math.floor(Math.random() * 4);
+  return q;
+}
+
+async function main() {
+  const { default: autocannon } = await import('autocannon');
+  const duration = numberFlag('duration', 5);
+  const rounds = numberFlag('rounds', 3);
+  const connectionCounts = (flag('connections') ?? '1,4,16').split(',').map(Number);
+  const file = fileURLToPath(import.meta.url);
+  const tsx = path.join(path.dirname(file), '..', 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [file, '--serve', ...process.argv.slice(2)], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as Ready);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const auth = { authorization: `Bearer ${ready.token}` };
+  const restRequest = () => ({ method: 'GET' as const, path: `/api/v1/findings?${new URLSearchParams(Object.entries(randomQuery(ready.projects)).map(([k, v]) => [k, String(v)]))}`, headers: auth });
+  let rpcId = 0;
+  const mcpRequest = () => ({
+    method: 'POST' as const,
+    path: '/mcp',
+    headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name: 'search_findings', arguments: randomQuery(ready.projects) } }),
+  });
+  const scenarios = [
+    { name: 'rest', request: restRequest },
+    { name: 'mcp', request: mcpRequest },
+  ];
+  // Both answer, and answer the same findings for the same question.
+  const sample = { severity: 'High', status: 'Open', limit: 5 };
+  const rest = await (await fetch(`${ready.origin}/api/v1/findings?severity=High&status=Open&limit=5`, { headers: auth })).json() as { data: { id: string }[] };
+  const mcp = await fetch(`${ready.origin}/mcp`, { method: 'POST', headers: mcpRequest().headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'tools/call', params: { name: 'search_findings', arguments: sample } }) });
+  const text = await mcp.text();
+  const message = JSON.parse(text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)![1]!) as { result: { content: { text: string }[] } };
+  const tool = JSON.parse(message.result.content[0]!.text) as { findings: { id: string }[] };
+  if (JSON.stringify(tool.findings.map((f) => f.id)) !== JSON.stringify(rest.data.map((f) => f.id))) throw new Error('MCP and REST disagree');
+
+  const run = (s: (typeof scenarios)[number], connections: number, seconds: number) =>
+    autocannon({
+      url: ready.origin,
+      connections,
+      duration: seconds,
+      // A fresh random question for every request.
+      requests: [{ setupRequest: (req: object) => ({ ...req, ...s.request() }) }],
+    });
+  log(`warming up (${Math.min(duration, 3)} s each)…`);
+  for (const s of scenarios) await run(s, 4, Math.min(duration, 3));
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const table: string[] = [];
+  for (const connections of connectionCounts) {
+    const acc = new Map<string, { rps: number[]; p50: number[]; p99: number[]; errors: number }>();
+    const ratios: number[] = [];
+    for (let r = 1; r <= rounds; r++) {
+      const p99 = new Map<string, number>();
+      for (const s of [...scenarios].sort(() => Math.random() - 0.5)) {
+        const out = await run(s, connections, duration);
+        const a = acc.get(s.name) ?? { rps: [], p50: [], p99: [], errors: 0 };
+        a.rps.push(out.requests.average);
+        a.p50.push(out.latency.p50);
+        a.p99.push(out.latency.p99);
+        a.errors += out.errors + out.non2xx;
+        acc.set(s.name, a);
+        p99.set(s.name, out.latency.p99);
+      }
+      ratios.push(p99.get('mcp')! / p99.get('rest')!);
+      log(`${connections} connections, round ${r}: p99 rest ${p99.get('rest')} ms, mcp ${p99.get('mcp')} ms`);
+    }
+    for (const s of scenarios) {
+      const a = acc.get(s.name)!;
+      table.push(
+        `${String(connections).padStart(11)}  ${s.name.padEnd(8)} ${String(Math.round(median(a.rps))).padStart(6)}  ${String(median(a.p50)).padStart(6)}  ${String(median(a.p99)).padStart(6)}` +
+          `  ${(s.name === 'mcp' ? median(ratios).toFixed(2) : '1.00').padStart(15)}  ${String(a.errors).padStart(6)}`,
+      );
+    }
+  }
+  child.kill('SIGTERM');
+  console.log(`\nsearch_findings (MCP) vs GET /findings (REST): ${ready.findings.toLocaleString('en')} findings, ${duration} s × ${rounds} rounds (medians), ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${os.cpus().length} CPUs`);
+  console.log('connections  scenario  req/s  p50 ms  p99 ms  p99 vs REST (×)  errors');
+  for (const line of table) console.log(line);
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();
