@@ -72,6 +72,10 @@ describe('MCP server over Streamable HTTP', () => {
     expect(all.body.pagination).toEqual({ page: 1, limit: 2, total: 3, pages: 2 });
     const rest = await s.api.get(`/findings?project_id=${project.id}&limit=2`);
     expect(all.body.findings).toEqual(rest.body.data);
+    // The keyset page after the last one shown, as the REST list's `after` gives it.
+    const next = await call(mcp, 'search_findings', { project_id: project.id, limit: 2, after: all.body.findings[1].id });
+    expect(next.body.findings).toEqual((await s.api.get(`/findings?project_id=${project.id}&limit=2&after=${all.body.findings[1].id}`)).body.data);
+    expect(next.body.findings).toHaveLength(1);
     const critical = await call(mcp, 'search_findings', { severity: 'Critical,High' });
     expect(critical.body.findings.map((f: any) => f.id)).toEqual([finding.id]);
     const text = await call(mcp, 'search_findings', { search: 'concatenated' });

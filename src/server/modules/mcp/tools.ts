@@ -86,6 +86,8 @@ tool('search_findings', {
     created_before: date('Created before'),
     updated_after: date('Updated at or after'),
     ...paging(FINDING_SORTS),
+    after: z.string().min(1).max(64).optional()
+      .describe('Id of the last finding of the previous page: the page after it, in the same order (faster than a deep page; not with page > 1)'),
   }),
   annotations: readOnly,
 }, async (query, { rest }) => {
