@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { RenderJob } from './render/index.js';
@@ -69,6 +70,7 @@ export function createRenderPool(opts: { size: number; idleMs: number; memoryMb:
       const onMessage = (m: { type?: string }) => {
         if (m?.type !== 'ready') return;
         clearTimeout(timer);
+        lowerThreads(child);
         child.off('exit', onExit);
         child.off('message', onMessage);
         resolve();
@@ -82,6 +84,29 @@ export function createRenderPool(opts: { size: number; idleMs: number; memoryMb:
     });
     slot.ready.catch(() => undefined);
     return child;
+  }
+
+  /**
+   * Linux gives each thread its own niceness, and setPriority on the process id reaches only its
+   * main thread: the threads Node started before that (V8's, libuv's) kept the API's priority and
+   * competed with it. Once the process has started, every thread it has is lowered too; threads it
+   * starts later (Typst's layout threads) inherit from the thread that starts them.
+   */
+  function lowerThreads(child: ChildProcess) {
+    if (child.pid === undefined || opts.nice <= 0 || process.platform !== 'linux') return;
+    let tids: string[] = [];
+    try {
+      tids = fs.readdirSync(`/proc/${child.pid}/task`);
+    } catch {
+      return;
+    }
+    for (const tid of tids) {
+      try {
+        os.setPriority(Number(tid), opts.nice);
+      } catch {
+        // the thread ended meanwhile, or not permitted here
+      }
+    }
   }
 
   function spawn(): ChildProcess {
