@@ -74,7 +74,10 @@ export interface ReportConfig {
   renderMemoryMb: number;
   /** A render process without work for this long ends (it starts again on demand). */
   renderIdleMs: number;
-  /** The render processes' niceness (0–19): how much lower their CPU priority is than the API's. */
+  /**
+   * The render processes' niceness (0–19): how much lower their CPU priority is than the API's.
+   * Above 0, Linux's idle scheduling class where chrt is installed (render-pool.ts).
+   */
   renderNice: number;
 }
 

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,9 @@ const ENTRY = fileURLToPath(new URL(`./render-process${import.meta.url.endsWith(
  * package downloader among them) fails at once instead of reaching the network.
  */
 const DEAD_PROXY = 'http://127.0.0.1:9';
+
+/** util-linux's chrt, which starts a process in another scheduling class (Linux only). */
+const CHRT = process.platform === 'linux' ? ['/usr/bin/chrt', '/bin/chrt'].find((p) => fs.existsSync(p)) : undefined;
 
 export class RenderTimeoutError extends Error {}
 /** The render process died mid-job (crash, out of memory, killed): the job may be tried again. */
@@ -113,7 +116,13 @@ export function createRenderPool(opts: { size: number; idleMs: number; memoryMb:
     // --expose-gc: the PDF renderer frees the previous job's compiled document before the next one.
     const execArgv = [`--max-old-space-size=${opts.memoryMb}`, '--expose-gc'];
     if (ENTRY.endsWith('.ts')) execArgv.unshift('--import', 'tsx');
-    const child = fork(ENTRY, [], { execArgv, env: renderEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
+    const options = { env: renderEnv(), serialization: 'advanced' as const, stdio };
+    // Linux's idle scheduling class, where chrt is there: the render gets a core only when nothing
+    // else wants it, and gives it back the moment a request does.
+    const child = opts.nice > 0 && CHRT
+      ? spawnChild(CHRT, ['--idle', '0', process.execPath, ...execArgv, ENTRY], options)
+      : fork(ENTRY, [], { execArgv, ...options });
     // Rendering is background work: at a lower CPU priority than the API it shares the machine with,
     // so requests keep their latency while a big report renders (it takes the cores nobody else wants).
     if (child.pid !== undefined && opts.nice > 0) {
