@@ -55,7 +55,7 @@ describe('Settings → API Access', () => {
     await secretEl.waitFor();
     const secret = (await secretEl.textContent())!.trim();
     expect(secret).toMatch(/^nf_live_[0-9a-f]{48}$/);
-    expect(await dialog.getByText(/shown only this once/).isVisible()).toBe(true);
+    await expect.poll(() => dialog.getByText(/shown only this once/).isVisible()).toBe(true);
     await dialog.getByRole('button', { name: 'Done' }).click();
 
     // The secret works: it is this user, and it may write findings but not read projects.
@@ -90,7 +90,7 @@ describe('Settings → API Access', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name').fill('Too much');
     await dialog.getByRole('button', { name: /Full access/ }).click();
-    expect(await dialog.getByText(/does not allow admin/).isVisible()).toBe(true);
+    await expect.poll(() => dialog.getByText(/does not allow admin/).isVisible()).toBe(true);
     await dialog.getByRole('button', { name: 'Create token' }).click();
     await expect.poll(async () => (await dialog.getByRole('alert').allTextContents()).join(' ')).toMatch(/role|scope|permit/i);
     expect(await dialog.getByLabel('Token secret').count()).toBe(0);
@@ -109,7 +109,7 @@ describe('Settings → API Access', () => {
     await dialog.getByRole('button', { name: 'Done' }).click();
     const mcp = page.getByRole('region', { name: 'MCP tokens' });
     await mcp.getByRole('row', { name: /Claude desktop/ }).waitFor();
-    expect(await page.getByRole('region', { name: 'API tokens' }).getByText('No API tokens yet').isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('region', { name: 'API tokens' }).getByText('No API tokens yet').isVisible()).toBe(true);
     expect((await bearer(secret, '/projects')).status).toBe(200);
     await expectAccessible(page, 'api access with an MCP token');
     await screenshot(page, 'api-access');

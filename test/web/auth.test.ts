@@ -168,7 +168,7 @@ describe('invitation and password reset links', () => {
     const { page } = await fresh();
     await page.goto(url.pathname + url.hash);
     await expect.poll(() => page.getByRole('heading', { name: 'Welcome, Ivy Invited' }).isVisible()).toBe(true);
-    expect(await page.getByText(created.body.data.email).first().isVisible()).toBe(true);
+    await expect.poll(() => page.getByText(created.body.data.email).first().isVisible()).toBe(true);
     await expectAccessible(page, 'invitation');
     await screenshot(page, 'invite');
     // The API's strength rule, inline.
@@ -199,10 +199,10 @@ describe('invitation and password reset links', () => {
     const { page } = await fresh();
     await page.goto('/invite#token=nf_inv_not-a-real-token');
     await expect.poll(() => page.getByText(/This link is not valid/).isVisible()).toBe(true);
-    expect(await page.getByText('Ask your admin to send you a new invitation.').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('Ask your admin to send you a new invitation.').isVisible()).toBe(true);
     await page.goto('/reset-password');
     await expect.poll(() => page.getByText(/the part after #token= is missing/).isVisible()).toBe(true);
-    expect(await page.getByText('Ask your admin for a new password reset link.').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('Ask your admin for a new password reset link.').isVisible()).toBe(true);
     expectClean(page);
   });
 
@@ -229,11 +229,7 @@ describe('invitation and password reset links', () => {
   });
 });
 
-/**
- * FIRST-RUN SETUP — needs the server's GET/POST /api/v1/setup, which is built in parallel and merged
- * later: this describe FAILS until then. Run it on its own after the merge:
- *   npx vitest run test/web/auth.test.ts -t "first-run setup"
- */
+/** First-run setup: a tenant without users opens on the setup page (GET/POST /api/v1/setup). */
 describe('first-run setup', () => {
   let fresh0: Setup;
   beforeAll(async () => {
@@ -248,7 +244,7 @@ describe('first-run setup', () => {
       await page.goto('/');
       await page.waitForURL(/\/setup$/);
       await expect.poll(() => page.getByRole('heading', { name: 'Set up NEURO' }).isVisible()).toBe(true);
-      expect(await page.getByText(fresh0.tenant.slug).first().isVisible()).toBe(true);
+      await expect.poll(() => page.getByText(fresh0.tenant.slug).first().isVisible()).toBe(true);
       await expectAccessible(page, `setup ${theme}`);
       await screenshot(page, 'setup');
       if (theme === 'dark') await context.close();

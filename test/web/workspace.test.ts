@@ -56,7 +56,7 @@ describe('clients', () => {
     await page.waitForURL(/\/clients\/client_/);
     clientId = new URL(page.url()).pathname.split('/').pop()!;
     await page.getByRole('heading', { name: 'Globex Corporation', level: 1 }).waitFor();
-    expect(await page.getByText('hank@globex.test').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('hank@globex.test').isVisible()).toBe(true);
     await expectAccessible(page, 'client detail');
 
     await page.goto('/clients');
