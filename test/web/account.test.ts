@@ -68,9 +68,9 @@ describe('Settings → API Access', () => {
 
     const row = page.getByRole('row', { name: /GitLab CI import/ });
     await row.waitFor();
-    expect(await row.textContent()).toMatch(/nf_live_/);
+    await expect.poll(() => row.textContent()).toMatch(/nf_live_/);
     expect(await row.textContent()).not.toContain(secret);
-    expect(await row.textContent()).toMatch(/findings:write/);
+    await expect.poll(() => row.textContent()).toMatch(/findings:write/);
     await expectAccessible(page, 'api access (one token)');
     await screenshot(page, 'api-access');
 
@@ -93,7 +93,7 @@ describe('Settings → API Access', () => {
     await expect.poll(() => dialog.getByText(/does not allow admin/).isVisible()).toBe(true);
     await dialog.getByRole('button', { name: 'Create token' }).click();
     await expect.poll(async () => (await dialog.getByRole('alert').allTextContents()).join(' ')).toMatch(/role|scope|permit/i);
-    expect(await dialog.getByLabel('Token secret').count()).toBe(0);
+    await expect.poll(() => dialog.getByLabel('Token secret').count()).toBe(0);
     expectClean(page);
   });
 
@@ -180,7 +180,7 @@ describe('Settings → Profile', () => {
     await page.getByRole('button', { name: 'Turn on' }).click();
     const codes = page.getByRole('list', { name: 'Recovery codes' });
     await codes.waitFor();
-    expect(await codes.getByRole('listitem').count()).toBe(10);
+    await expect.poll(() => codes.getByRole('listitem').count()).toBe(10);
     const download = page.getByRole('link', { name: 'Download .txt' });
     expect(await download.getAttribute('download')).toBe('neuro-recovery-codes.txt');
     expect(await download.getAttribute('href')).toMatch(/^blob:/);
@@ -188,7 +188,7 @@ describe('Settings → Profile', () => {
     await screenshot(page, 'profile-recovery-codes');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Turn off two-factor authentication' }).isVisible()).toBe(true);
-    expect(await codes.count()).toBe(0);
+    await expect.poll(() => codes.count()).toBe(0);
 
     const login = await fetch(`${s.server.url}/auth/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }),
@@ -212,7 +212,7 @@ describe('Settings → Profile', () => {
     const { page } = await open(user, '/settings/profile');
     const table = page.getByRole('table', { name: 'Your sessions' });
     await expect.poll(() => table.getByRole('row').count()).toBe(4); // header + 3
-    expect(await table.getByText('This session').count()).toBe(1);
+    await expect.poll(() => table.getByText('This session').count()).toBe(1);
     await expectAccessible(page, 'profile sessions');
     await screenshot(page, 'profile');
     await page.getByRole('button', { name: 'Sign out all other sessions' }).click();

@@ -109,7 +109,7 @@ describe('Settings → Webhooks', () => {
     await log.getByRole('button', { name: /^Details of the webhook.test delivery/ }).click();
     const details = dialog(page);
     await poll(() => details.getByLabel('Request body').textContent()).toContain('"event": "webhook.test"');
-    expect(await details.getByLabel('Response body').textContent()).toBe('ok');
+    await expect.poll(() => details.getByLabel('Response body').textContent()).toBe('ok');
     await expectAccessible(page, 'delivery details');
     await details.getByRole('button', { name: 'Redeliver' }).click();
     const [, again] = await receiver.waitFor(2, '/ui');
@@ -132,7 +132,7 @@ describe('Settings → Webhooks', () => {
 
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await dialog(page).getByRole('button', { name: 'Rotate secret' }).click();
-    expect(await dialog(page).getByLabel('Signing secret').textContent()).toMatch(/^whsec_/);
+    await expect.poll(() => dialog(page).getByLabel('Signing secret').textContent()).toMatch(/^whsec_/);
     await dialog(page).getByRole('button', { name: 'Done' }).click();
 
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -225,7 +225,7 @@ describe('Settings → Users', () => {
 
     await page.getByRole('button', { name: 'Password reset link for Bob Builder' }).click();
     await dialog(page).getByRole('button', { name: 'Create link' }).click();
-    expect(await dialog(page).getByLabel('Password reset link').textContent()).toMatch(/\/reset-password#token=nf_pwr_/);
+    await expect.poll(() => dialog(page).getByLabel('Password reset link').textContent()).toMatch(/\/reset-password#token=nf_pwr_/);
     await dialog(page).getByRole('button', { name: 'Done' }).click();
     expectClean(page);
     await context.close();
@@ -305,11 +305,11 @@ describe('Settings → Audit log', () => {
     await page.getByRole('table', { name: 'Audit log' }).waitFor();
     expect(await page.getByLabel('Action').inputValue()).toBe('user.role_changed');
     await poll(actions).toEqual(['user.role_changed']);
-    expect(await rows.first().textContent()).toContain('Ada Admin');
+    await expect.poll(() => rows.first().textContent()).toContain('Ada Admin');
 
     await rows.first().click();
     const diff = dialog(page).getByRole('table', { name: 'Changed fields, before and after' });
-    expect(await diff.getByRole('row', { name: /role/ }).textContent()).toMatch(/role\s*tester\s*manager/);
+    await expect.poll(() => diff.getByRole('row', { name: /role/ }).textContent()).toMatch(/role\s*tester\s*manager/);
     await expectAccessible(page, 'audit event details');
     await dialog(page).getByRole('button', { name: 'Close' }).click();
 
@@ -345,7 +345,7 @@ describe('Settings → Report branding', () => {
     expect((await s.api.get('/settings/report')).body.data.logo).toBeNull();
 
     await page.locator('#logo-file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png() });
-    expect(await page.getByRole('img', { name: 'Preview of the report cover' }).textContent()).toContain('Acme Security');
+    await expect.poll(() => page.getByRole('img', { name: 'Preview of the report cover' }).textContent()).toContain('Acme Security');
     await page.getByRole('button', { name: 'Save branding' }).click();
     await poll(async () => (await s.api.get('/settings/report')).body.data).toMatchObject({
       company_name: 'Acme Security', accent_color: '#0f766e', default_classification: 'Confidential', footer_text: 'Acme Security GmbH',
@@ -378,7 +378,7 @@ describe('who may see the admin screens', () => {
       await page.goto(path);
       await page.getByRole('heading', { name: 'You need the admin role' }).waitFor();
       // Nothing of the screen is asked for: no request the API would refuse.
-      expect(await page.getByRole('table').count()).toBe(0);
+      await expect.poll(() => page.getByRole('table').count()).toBe(0);
     }
     await expectAccessible(page, 'admin needed');
     await screenshot(page, 'admin-needed');

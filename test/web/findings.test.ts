@@ -49,7 +49,7 @@ describe('the finding editor', () => {
     ];
     for (const [group, value] of choices) await metric(page, group).getByRole('radio', { name: value }).check();
     await poll(() => page.getByTestId('cvss-score').textContent()).toBe('9.8');
-    expect(await page.getByTestId('cvss-band').textContent()).toBe('Critical');
+    await expect.poll(() => page.getByTestId('cvss-band').textContent()).toBe('Critical');
     expect(await page.getByLabel('Severity').inputValue()).toBe('Critical');
     await page.getByRole('checkbox', { name: /app\.acme\.test/ }).check();
     await page.getByRole('button', { name: 'Create finding' }).click();
@@ -81,8 +81,8 @@ describe('the finding editor', () => {
     await description.fill(evil);
     const preview = page.getByRole('region', { name: 'Description preview' });
     await poll(() => preview.locator('strong').textContent()).toBe('bold');
-    expect(await preview.locator('script, img, [onerror]').count()).toBe(0);
-    expect(await preview.textContent()).toContain('<script>');
+    await expect.poll(() => preview.locator('script, img, [onerror]').count()).toBe(0);
+    await expect.poll(() => preview.textContent()).toContain('<script>');
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 
     await poll(() => page.getByTestId('save-state').textContent()).toMatch(/^Saved/);
@@ -125,7 +125,7 @@ describe('the finding editor', () => {
     await page.getByRole('textbox', { name: 'Impact' }).fill('Phishing with a trusted link');
     const dialog = page.getByRole('dialog', { name: 'Someone else changed this finding' });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toContain('Open redirect in login');
+    await expect.poll(() => dialog.textContent()).toContain('Open redirect in login');
     await expectAccessible(page, 'conflict dialog');
     await dialog.getByRole('button', { name: 'Keep mine and overwrite' }).click();
     await poll(async () => (await finding(f.id)).impact).toBe('Phishing with a trusted link');
@@ -225,7 +225,7 @@ describe('the findings list', () => {
     for (const i of [0, 1, 2]) await rows.nth(i).getByRole('checkbox', { name: 'Select row' }).check();
     const chosen = await Promise.all([0, 1, 2].map(async (i) => (await rows.nth(i).locator('.fl-title-link').getAttribute('href'))!.split('/').pop()!));
     const bulk = page.getByRole('region', { name: 'Bulk actions' });
-    expect(await bulk.textContent()).toContain('3 selected');
+    await expect.poll(() => bulk.textContent()).toContain('3 selected');
     await bulk.getByLabel('Set status to').selectOption('Remediated');
     await bulk.getByRole('button', { name: 'Apply to 3' }).click();
     await poll(async () => (await Promise.all(chosen.map(finding))).map((f) => f.status)).toEqual(['Remediated', 'Remediated', 'Remediated']);

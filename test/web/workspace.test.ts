@@ -63,11 +63,11 @@ describe('clients', () => {
     await page.getByRole('searchbox', { name: 'Search clients' }).fill('Globex');
     await page.waitForURL(/search=Globex/);
     await expect.poll(() => table('Clients').locator('tbody tr').count()).toBe(1);
-    expect(await firstCell('Clients').textContent()).toBe('Globex Corporation');
+    await expect.poll(() => firstCell('Clients').textContent()).toBe('Globex Corporation');
 
     await page.getByRole('searchbox', { name: 'Search clients' }).fill('');
     await expect.poll(() => table('Clients').locator('tbody tr').count()).toBe(2);
-    expect(await firstCell('Clients').textContent()).toBe('Acme Industries');
+    await expect.poll(() => firstCell('Clients').textContent()).toBe('Acme Industries');
     await table('Clients').getByRole('button', { name: 'Name' }).click();
     await page.waitForURL(/order=desc/);
     await expect.poll(() => firstCell('Clients').textContent()).toBe('Globex Corporation');
@@ -108,7 +108,7 @@ describe('projects', () => {
     }
     // History: the project's creation, by whom.
     await page.getByText('created this project').waitFor();
-    expect(await page.locator('.ws-feed-item').first().textContent()).toContain('Ada Admin');
+    await expect.poll(() => page.locator('.ws-feed-item').first().textContent()).toContain('Ada Admin');
     await expectAccessible(page, 'project history');
     await tabs.getByRole('link', { name: 'Overview' }).click();
     await page.waitForURL(new RegExp(`/projects/${projectId}$`));
@@ -129,7 +129,7 @@ describe('projects', () => {
     await dialog.getByLabel('Description', { exact: true }).fill('Public web server');
     await dialog.getByRole('button', { name: 'Add asset' }).click();
     await expect.poll(() => table('Assets of the project').locator('tbody tr').count()).toBe(1);
-    expect(await firstCell('Assets of the project').textContent()).toBe('web01.globex.test');
+    await expect.poll(() => firstCell('Assets of the project').textContent()).toBe('web01.globex.test');
     await expectAccessible(page, 'project assets');
 
     const asset = (await s.api.get(`/assets?project_id=${projectId}`)).body.data[0];
@@ -158,7 +158,7 @@ describe('dashboard', () => {
     const byStatus = page.getByRole('img', { name: /^Findings by status:/ });
     expect(await byStatus.getAttribute('aria-label')).toBe('Findings by status: Open 3, Confirmed 1, Remediated 1, Verified 0, Accepted Risk 0, False Positive 0; 5 in all');
     // The numbers are also a table for screen readers.
-    expect(await page.getByRole('table', { name: 'Open findings by severity' }).locator('tbody tr').count()).toBe(5);
+    await expect.poll(() => page.getByRole('table', { name: 'Open findings by severity' }).locator('tbody tr').count()).toBe(5);
     await expect.poll(() => page.getByRole('link', { name: /Open findings\s*4/ }).count()).toBe(1);
     await page.getByRole('link', { name: /Critical and high\s*3/ }).waitFor();
     await page.getByRole('link', { name: /Projects in progress\s*1/ }).waitFor();
@@ -167,7 +167,7 @@ describe('dashboard', () => {
     await recent.getByRole('link', { name: 'Verbose banner' }).waitFor();
     const activity = card('Recent activity');
     await activity.getByRole('link', { name: 'Verbose banner' }).waitFor();
-    expect(await activity.textContent()).toContain('created finding');
+    await expect.poll(() => activity.textContent()).toContain('created finding');
     await card('Projects in progress').getByRole('link', { name: 'Globex External 2025' }).waitFor();
     await expectAccessible(page, 'dashboard');
     expectClean(page);
@@ -193,8 +193,8 @@ describe('reports', () => {
     await reports.getByText('Globex External Assessment').waitFor();
     const download = reports.getByRole('link', { name: /^Download / });
     await download.waitFor({ timeout: 120_000 });
-    expect(await reports.locator('tbody tr').first().textContent()).toContain('Completed');
-    expect(await reports.locator('tbody tr').first().textContent()).toContain('Ada Admin');
+    await expect.poll(() => reports.locator('tbody tr').first().textContent()).toContain('Completed');
+    await expect.poll(() => reports.locator('tbody tr').first().textContent()).toContain('Ada Admin');
     const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
     expect(file.suggestedFilename()).toMatch(/\.pdf$/);
     const bytes = fs.readFileSync((await file.path())!);
@@ -203,7 +203,7 @@ describe('reports', () => {
 
     await page.goto('/reports');
     await table('Reports').getByText('Globex External Assessment').waitFor();
-    expect(await table('Reports').locator('tbody tr').first().textContent()).toContain('Globex External 2025');
+    await expect.poll(() => table('Reports').locator('tbody tr').first().textContent()).toContain('Globex External 2025');
     await page.getByLabel('Format', { exact: true }).selectOption({ label: 'DOCX' });
     await page.waitForURL(/format=docx/);
     await page.getByText('No report matches these filters').waitFor();
