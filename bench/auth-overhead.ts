@@ -17,15 +17,12 @@
  * over rounds, which run the scenarios in a shuffled order). Target: the
  * cached API token adds at most 10 % over no-auth (ratio ≥ 0.91 in requests/s).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createScratchDatabase } from '../src/db/scratch.js';
-import { numberFlag } from './lib.js';
+import { benchDatabase, numberFlag } from './lib.js';
 
 interface Ready {
   url: string;
@@ -37,31 +34,11 @@ interface Ready {
 }
 
 async function serve() {
-  const { loadConfig } = await import('../src/server/config.js');
-  const { openDatabase } = await import('../src/db/driver.js');
   const { buildApp } = await import('../src/server/app.js');
   const { createTokenService } = await import('../src/server/modules/tokens/service.js');
   const { createTenantService } = await import('../src/server/modules/tenants/service.js');
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-bench-auth-'));
-  let databaseUrl: string | undefined;
-  let drop = async () => {};
-  if (process.env.BENCH_DATABASE_URL) {
-    const scratch = await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'neuro_bench');
-    databaseUrl = scratch.url;
-    drop = scratch.drop;
-  }
-  const config = loadConfig({
-    NEURO_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl ?? '',
-    NEURO_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    NEURO_RATE_LIMIT_PER_MINUTE: '100000000',
-    NEURO_RATE_LIMIT_PER_HOUR: '100000000',
-    NEURO_WEBHOOK_DISPATCHER: 'false',
-  });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const secret = config.secret!;
+  const { config, db, secret, cleanup } = await benchDatabase('neuro-bench-auth');
   const tenants = createTenantService({ db, tokens: createTokenService({ db, secret }) });
   const t = await tenants.create('bench');
   const app = await buildApp({
@@ -95,9 +72,7 @@ async function serve() {
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
   const stop = async () => {
     await app.close();
-    await db.close();
-    await drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());

@@ -1,5 +1,8 @@
 /** What the benchmark scripts share: flags, logging, ports, and the server as a child process. */
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -64,4 +67,33 @@ export async function postgresUrl(): Promise<string | undefined> {
   } finally {
     await c.end().catch(() => undefined);
   }
+}
+
+/**
+ * An in-process server's config and database for a bench child: a temporary data folder, and a
+ * scratch database of BENCH_DATABASE_URL when that is set (else the embedded one); rate limits and
+ * the webhook dispatcher out of the way. `cleanup` closes the database and removes both.
+ */
+export async function benchDatabase(prefix: string) {
+  const { loadConfig } = await import('../src/server/config.js');
+  const { openDatabase } = await import('../src/db/driver.js');
+  const { createScratchDatabase } = await import('../src/db/scratch.js');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const scratch = process.env.BENCH_DATABASE_URL ? await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'neuro_bench') : undefined;
+  const config = loadConfig({
+    NEURO_DATA_DIR: dataDir,
+    DATABASE_URL: scratch?.url ?? '',
+    NEURO_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    NEURO_RATE_LIMIT_PER_MINUTE: '100000000',
+    NEURO_RATE_LIMIT_PER_HOUR: '100000000',
+    NEURO_WEBHOOK_DISPATCHER: 'false',
+  });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const cleanup = async () => {
+    await db.close();
+    await scratch?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { config, db, secret: config.secret!, cleanup };
 }

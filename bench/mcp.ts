@@ -13,15 +13,12 @@
  * with the tenant's API token, and prints p50/p99 and requests/s, and MCP's p99 as a ratio to
  * REST's taken within each round (medians over rounds: the machine may be busy with other work).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createScratchDatabase } from '../src/db/scratch.js';
-import { flag, log, numberFlag } from './lib.js';
+import { benchDatabase, flag, log, numberFlag } from './lib.js';
 
 interface Ready {
   origin: string;
@@ -31,30 +28,10 @@ interface Ready {
 }
 
 async function serve() {
-  const { loadConfig } = await import('../src/server/config.js');
-  const { openDatabase } = await import('../src/db/driver.js');
   const { buildApp } = await import('../src/server/app.js');
   const { seed } = await import('./seed.js');
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuro-bench-mcp-'));
-  let databaseUrl: string | undefined;
-  let drop = async () => {};
-  if (process.env.BENCH_DATABASE_URL) {
-    const scratch = await createScratchDatabase(process.env.BENCH_DATABASE_URL, 'neuro_bench');
-    databaseUrl = scratch.url;
-    drop = scratch.drop;
-  }
-  const config = loadConfig({
-    NEURO_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl ?? '',
-    NEURO_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    NEURO_RATE_LIMIT_PER_MINUTE: '100000000',
-    NEURO_RATE_LIMIT_PER_HOUR: '100000000',
-    NEURO_WEBHOOK_DISPATCHER: 'false',
-  });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const secret = config.secret!;
+  const { config, db, secret, cleanup } = await benchDatabase('neuro-bench-mcp');
   const seeded = await seed(db, secret, numberFlag('findings', 5000), log);
   const app = await buildApp({ config, db, secret });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -63,9 +40,7 @@ async function serve() {
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
   const stop = async () => {
     await app.close();
-    await db.close();
-    await drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
