@@ -177,4 +177,25 @@ describe('findings: search totals', () => {
     expect(await count('tag=retest')).toBe(tagged);
     expect(await count('search=session')).toBe((await s.api.get('/findings?search=session&limit=100')).body.data.length);
   });
+
+  it('keeps the one-word and tag totals exact under a concurrent burst of creates, updates and deletes', async () => {
+    const count = async (q: string) => (await s.api.get(`/findings?${q}`)).body.meta.total as number;
+    const listed = async (q: string) => {
+      const ids: string[] = [];
+      for (let page = 1; ; page++) {
+        const res = await s.api.get(`/findings?${q}&limit=100&page=${page}`);
+        ids.push(...res.body.data.map((x: { id: string }) => x.id));
+        if (page >= res.body.meta.pages) return ids.length;
+      }
+    };
+    const made = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      s.make.finding(p1, { title: `Burst session ${i}`, status: i % 2 ? 'Open' : 'Confirmed', tags: ['burst'] })));
+    await Promise.all(made.map((f, i) =>
+      i % 3 === 0 ? s.api.del(`/findings/${f.id}`)
+        : i % 3 === 1 ? s.api.put(`/findings/${f.id}`, { status: 'Verified', tags: ['burst', 'burst2'] })
+          : s.api.post('/findings', { project_id: p1, title: `Burst session extra ${i}`, tags: ['burst'] })));
+    for (const q of ['search=session', 'search=session&status=Open', 'search=session&status=Verified', 'tag=burst', 'tag=burst2&status=Verified']) {
+      expect(await count(q), q).toBe(await listed(q));
+    }
+  });
 });
