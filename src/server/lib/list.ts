@@ -6,12 +6,17 @@ import { ValidationError, type FieldError } from './errors.js';
  * A condition with two plans, for a filter whose best plan depends on how many rows match (a
  * full-text search: a common word is found fastest by walking the sort's index and testing each
  * row, a rare one by looking its few rows up). `gate` is an SQL boolean the statement evaluates
- * once: true takes `walk`, false `lookup`. Both select the same rows.
+ * once: true takes `walk`, false `lookup`. On the page's rows both select the same: `lookup` may
+ * hold only the first `reach` rows of the list's order (it is given the whole request), so the
+ * exact count is `total`, an SQL expression counting every row the list's conditions select.
  */
 export interface Plans {
   gate: string;
   walk: string;
   lookup: string;
+  total: string;
+  /** An SQL integer: the most rows of the order the walk reads before it leaves the page to the lookup. */
+  walkRows: string;
 }
 
 /** What a filter may need to know of the statement it is part of. */
@@ -20,6 +25,8 @@ export interface FilterContext {
   tenant: string;
   /** How many rows of the order the page reads: its offset plus its limit. */
   reach: number;
+  /** The whole request, for a two-plan filter that does the others' work too: raw values, validated by their own filters. */
+  request: { query: ListQuery; fixed: Record<string, string>; sort: string; order: 'asc' | 'desc' };
 }
 
 /** A filter turns one query-string value into one SQL condition, or two plans (or throws a field error). */
@@ -31,10 +38,8 @@ export interface CountContext {
   active: Record<string, string>;
   fixed: Record<string, string>;
   p: Params;
-  /** count(*) over the filters, with the two-plan filter's gate deciding its plan. */
+  /** The exact count over the filters: count(*), or the two-plan filter's total. */
   generic: string;
-  /** count(*) over the filters, with the two-plan filter's lookup plan (its own generic count without one). */
-  lookup: string;
 }
 
 export interface ListSpec extends Resource {
@@ -114,7 +119,7 @@ export async function listRows(
     const value = query[name];
     if (value === undefined || value === '') continue;
     try {
-      const condition = filter(String(value), p, a, { tenant: tenantParam, reach: offset + limit });
+      const condition = filter(String(value), p, a, { tenant: tenantParam, reach: offset + limit, request: { query, fixed, sort, order } });
       if (typeof condition === 'string') where.push(condition);
       else if (plans) throw new Error(`${table}: one two-plan filter per list`);
       else plans = condition;
@@ -138,12 +143,8 @@ export async function listRows(
   }
 
   const count = (conditions: string[]) => `SELECT count(*) FROM ${table} ${a} WHERE ${conditions.join(' AND ')}`;
-  const generic = plans
-    ? `SELECT CASE WHEN ${plans.gate} THEN (${count([...where, plans.walk])}) ELSE (${count([...where, plans.lookup])}) END`
-    : count(where);
-  const countSql = spec.fastCount?.({
-    tenant: tenantParam, active, fixed, p, generic, lookup: plans ? count([...where, plans.lookup]) : generic,
-  }) ?? generic;
+  const generic = plans ? `SELECT ${plans.total}` : count(where);
+  const countSql = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic }) ?? generic;
 
   const ordered = (conditions: string[], columns: string) => `SELECT ${columns} FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
@@ -154,11 +155,27 @@ export async function listRows(
     ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`)}) pg
          JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`
     : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`);
-  // With two plans, both are in the statement and the gate runs one of them (the other's scan is
-  // never started): the page and its total still come from one statement, one snapshot.
-  const pageSql = plans
-    ? `(${rows([...pageWhere, plans.walk, `(${plans.gate})`])}) UNION ALL (${rows([...pageWhere, plans.lookup, `NOT (${plans.gate})`])})`
-    : rows(pageWhere);
+  // With two plans, both are in the statement and one of them runs (the other's scan is never
+  // started): the page and its total still come from one statement, one snapshot. The walk reads
+  // at most walkRows rows of the order: where the matches cluster (a word of some titles, sorted
+  // by title) it gives up and the lookup answers, so a wrong guess costs walkRows row visits, not
+  // a walk through the whole table. It found the page when it found `reach` rows, or when fewer
+  // than walkRows rows pass the other filters at all (the list ends inside the walk).
+  let pageSql: string;
+  if (!plans) pageSql = rows(pageWhere);
+  else {
+    const reach = p.add(offset + limit);
+    const scan = (columns: string) => `SELECT ${columns} FROM ${table} ${a} WHERE ${[...pageWhere, `(${plans.gate})`].join(' AND ')}
+        ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${plans.walkRows}`;
+    p.with.push(`list_walk AS MATERIALIZED (SELECT w.k, w.id FROM (${scan(`${sortSql} AS k, ${a}.id, (${plans.walk}) AS hit`)}) w
+        WHERE w.hit LIMIT ${reach}::int)`);
+    p.with.push(`list_walked AS MATERIALIZED (SELECT (${plans.gate}) AND ((SELECT count(*) FROM list_walk) >= ${reach}::int
+        OR (SELECT count(*) FROM (${scan('1')}) x) < ${plans.walkRows}) AS ok)`);
+    const walked = `SELECT ${spec.json} AS j, pg.k, pg.id FROM (SELECT k, id FROM list_walk WHERE (SELECT ok FROM list_walked)
+        ORDER BY k ${dir} ${nulls}, id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int) pg
+        JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`;
+    pageSql = `(${walked}) UNION ALL (${rows([...pageWhere, plans.lookup, 'NOT (SELECT ok FROM list_walked)'])})`;
+  }
   const sql = `${p.with.length > 0 ? `WITH ${p.with.join(', ')} ` : ''}SELECT (${countSql})::text AS total,
     (SELECT coalesce('[' || string_agg(s.j::text, ',' ORDER BY s.k ${dir} ${nulls}, s.id ${dir}) || ']', '[]') FROM (${pageSql}) s) AS data${
       after !== undefined ? ', (SELECT count(*) FROM list_cursor)::int AS cursor_found' : ''}`;

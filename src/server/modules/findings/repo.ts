@@ -1,31 +1,76 @@
 import type { Queryable } from '../../../db/driver.js';
-import { after, before, equals, hasTags, oneOf, splitList, type Filter, type ListSpec } from '../../lib/list.js';
+import { after, before, equals, hasTags, oneOf, parseIsoDate, splitList, type Filter, type FilterContext, type ListSpec } from '../../lib/list.js';
 import { jsonObject, Params } from '../../lib/sql.js';
 import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
 
 const tsquery = (p: Params, value: string) => `websearch_to_tsquery('english', ${p.add(value)})`;
 
+/** A date filter's bound as its filter applies it, or null where it is absent or invalid (the filter itself refuses it). */
+function bound(field: string, value: unknown, plusOneMs: boolean): string | null {
+  if (value === undefined || value === '') return null;
+  try {
+    return new Date(parseIsoDate(field, String(value)).getTime() + (plusOneMs ? 1 : 0)).toISOString();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The arguments of the owner-run search functions (0015_finding_search_filters.sql): the query and
+ * every other filter of the request, in the form its own filter applies it, so the function selects
+ * exactly the rows the list's conditions do.
+ */
+function searchArgs(p: Params, q: string, request: FilterContext['request']): string {
+  const v = { ...request.query, ...request.fixed } as Record<string, unknown>;
+  const text = (name: string) => (v[name] === undefined || v[name] === '' ? null : String(v[name]));
+  const list = (name: string) => (text(name) === null ? null : splitList(text(name)!));
+  // A project from the path and one from the query may differ: then no finding is in both, and
+  // no finding is in project '' either.
+  const inPath = request.fixed.project_id;
+  const inQuery = request.query.project_id === undefined || request.query.project_id === '' ? undefined : String(request.query.project_id);
+  const project = inPath !== undefined && inQuery !== undefined && inQuery !== inPath ? '' : inPath ?? inQuery ?? null;
+  return [
+    q, `${p.add(list('severity'))}::text[]`, `${p.add(list('status'))}::text[]`, `${p.add(project)}::text`,
+    `${p.add(text('asset_id'))}::text`, `${p.add(list('tag'))}::text[]`, `${p.add(text('cwe'))}::text`,
+    `${p.add(bound('created_after', v.created_after, true))}::timestamptz`, `${p.add(bound('created_before', v.created_before, false))}::timestamptz`,
+    `${p.add(bound('updated_after', v.updated_after, true))}::timestamptz`,
+  ].join(', ');
+}
+
 /**
  * Full-text search under row-level security, where `@@` (not LEAKPROOF) may not use the GIN index.
  * Two plans (lib/list.ts Plans): a word in a large share of the findings is found by walking the
  * sort's index and testing `@@` on each row until the page is full (a row in every few matches);
- * a rare one by finding_search_ids (0001_init.sql), the owner-run GIN lookup of the current tenant,
- * whose ids are joined back under RLS as usual. The gate compares the cost of each: the walk reads
- * about reach × findings / matches rows, the lookup `matches` ids. Matches are estimated from
- * finding_terms (0012) as the fewest findings holding one of the query's terms.
+ * a rare one by finding_search_page (0015), the owner-run lookup of the current tenant's matches
+ * with the other filters and the sort applied there, which returns the page's candidate ids to be
+ * joined back under RLS as usual. The gate compares the cost of each: the walk reads about
+ * reach × findings / matches rows, the lookup `matches` ids. Matches are estimated from
+ * finding_terms (0012) as the fewest findings holding one of the query's terms. The exact total
+ * is finding_search_total (0015), the same lookup counted.
  */
-const fulltext: Filter = (value, p, a, { tenant, reach }) => {
+const fulltext: Filter = (value, p, a, { tenant, reach, request }) => {
   const v = p.add(value);
+  const q = `websearch_to_tsquery('english', ${v})`;
+  const args = searchArgs(p, q, request);
+  // The walk is expected to read reach × findings / matches rows. Before it gives up (matches that
+  // cluster in the order, or other filters that pass few of them) it may read twice that, or as
+  // many rows as the lookup would visit (up to 10,000), or 1,000, whichever is most.
   p.with.push(`search_plan AS MATERIALIZED (
-      SELECT coalesce(min(t.n), 0)::float8 ^ 2 >= ${p.add(reach)}::float8 *
-             (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*') AS walk
-        FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
-        LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true)`);
-  p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_ids(websearch_to_tsquery('english', ${v})) AS id)`);
+      SELECT m ^ 2 >= ${p.add(reach)}::float8 * n AS walk,
+             greatest(1000, least(m, 10000), 2 * ${p.add(reach)}::float8 * n / greatest(m, 1))::int AS walk_rows
+        FROM (SELECT coalesce(min(t.n), 0)::float8 AS m,
+                     (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*')::float8 AS n
+                FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
+                LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true) s)`);
+  const after = request.query.after === undefined ? null : String(request.query.after);
+  p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_page(${args}, ${p.add(request.sort)}::text, ${p.add(request.order !== 'asc')}::boolean,
+      ${p.add(reach)}::int, ${p.add(after)}::text) AS id)`);
   return {
     gate: '(SELECT walk FROM search_plan)',
-    walk: `${a}.search @@ websearch_to_tsquery('english', ${v})`,
+    walk: `${a}.search @@ ${q}`,
     lookup: `${a}.id IN (SELECT id FROM search_ids)`,
+    total: `finding_search_total(${args})`,
+    walkRows: '(SELECT walk_rows FROM search_plan)',
   };
 };
 const affectsAsset: Filter = (value, p, a) =>
@@ -90,27 +135,26 @@ export const findings: ListSpec = {
   },
   keyset: true,
   renderAfterPaging: true,
-  fastCount({ tenant, active, p, fixed, lookup }) {
+  fastCount({ tenant, active, p, fixed, generic }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
     const groups = (alias: string) => [
       ...(used.severity ? [`${alias}.severity = ANY(${p.add(splitList(used.severity))})`] : []),
       ...(used.status ? [`${alias}.status = ANY(${p.add(splitList(used.status))})`] : []),
     ];
-    // In a project or for an asset, the generic count walks their few rows (or looks a rare word's
-    // up). Elsewhere one search term or one tag, with severities and statuses, is a sum over the
-    // few rows of finding_terms however many findings hold it; other searches are counted off
-    // the GIN lookup.
+    // In a project or for an asset, the generic count walks their few rows (a search's is the
+    // owner-run total). Elsewhere one search term or one tag, with severities and statuses, is a
+    // sum over the few rows of finding_terms however many findings hold it; other searches are
+    // counted by finding_search_total, the generic count of a search.
     if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
     const others = names.filter((k) => k !== 'search' && k !== 'tag');
     const termCountable = others.every((k) => TERM_COUNTABLE.has(k));
     const terms = (kind: string, term: string) => `SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft WHERE ${
       [`ft.tenant_id = ${tenant}`, `ft.kind = '${kind}'`, `ft.term = ${term}`, ...groups('ft')].join(' AND ')}`;
     if (used.search) {
-      if (used.tag || !termCountable) return lookup;
+      if (used.tag || !termCountable) return null;
       const q = tsquery(p, used.search);
-      const otherwise = others.length === 0 ? `SELECT finding_search_count(${q})` : lookup;
-      return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${otherwise}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
+      return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${generic}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
     }
     if (used.tag) {
       const tags = splitList(used.tag);
