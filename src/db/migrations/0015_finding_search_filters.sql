@@ -97,3 +97,7 @@ DROP INDEX findings_status_order;
 CREATE INDEX findings_title_tagged ON findings (tenant_id, lower(title) DESC NULLS LAST, id DESC)
   INCLUDE (title, severity, status, project_id, created_at, tags);
 DROP INDEX findings_title;
+
+-- What these replace: the lookup that returned every match (0001) and its bare count (0012).
+DROP FUNCTION finding_search_ids(tsquery);
+DROP FUNCTION finding_search_count(tsquery);
