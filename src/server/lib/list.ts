@@ -164,6 +164,7 @@ export async function listRows(
   let pageSql: string;
   if (!plans) pageSql = rows(pageWhere);
   else {
+    if (!spec.renderAfterPaging) throw new Error(`${table}: a two-plan filter needs renderAfterPaging`);
     const reach = p.add(offset + limit);
     const scan = (columns: string) => `SELECT ${columns} FROM ${table} ${a} WHERE ${[...pageWhere, `(${plans.gate})`].join(' AND ')}
         ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${plans.walkRows}`;
@@ -171,10 +172,12 @@ export async function listRows(
         WHERE w.hit LIMIT ${reach}::int)`);
     p.with.push(`list_walked AS MATERIALIZED (SELECT (${plans.gate}) AND ((SELECT count(*) FROM list_walk) >= ${reach}::int
         OR (SELECT count(*) FROM (${scan('1')}) x) < ${plans.walkRows}) AS ok)`);
-    const walked = `SELECT ${spec.json} AS j, pg.k, pg.id FROM (SELECT k, id FROM list_walk WHERE (SELECT ok FROM list_walked)
-        ORDER BY k ${dir} ${nulls}, id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int) pg
-        JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`;
-    pageSql = `(${walked}) UNION ALL (${rows([...pageWhere, plans.lookup, 'NOT (SELECT ok FROM list_walked)'])})`;
+    // One plan's ids, rendered once (the row's JSON planned once, not for each plan).
+    const walked = `SELECT k, id FROM list_walk WHERE (SELECT ok FROM list_walked)
+        ORDER BY k ${dir} ${nulls}, id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int`;
+    const looked = ordered([...pageWhere, plans.lookup, 'NOT (SELECT ok FROM list_walked)'], `${sortSql} AS k, ${a}.id`);
+    pageSql = `SELECT ${spec.json} AS j, pg.k, pg.id FROM ((${walked}) UNION ALL (${looked})) pg
+         JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`;
   }
   const sql = `${p.with.length > 0 ? `WITH ${p.with.join(', ')} ` : ''}SELECT (${countSql})::text AS total,
     (SELECT coalesce('[' || string_agg(s.j::text, ',' ORDER BY s.k ${dir} ${nulls}, s.id ${dir}) || ']', '[]') FROM (${pageSql}) s) AS data${
