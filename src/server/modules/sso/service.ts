@@ -69,6 +69,14 @@ function displayName(claims: Record<string, unknown>, email: string): string {
   return [...chosen].slice(0, 200).join('');
 }
 
+/** An openid-client error in one line for the log: message, code and what caused it (never a token). */
+function describe(err: unknown): string {
+  const e = err as { message?: string; code?: string; cause?: { message?: string; claim?: string } | unknown };
+  const cause = e.cause as { message?: string; claim?: string } | undefined;
+  const parts = [e.message, e.code, typeof cause?.message === 'string' ? cause.message : undefined, cause?.claim];
+  return parts.filter((p): p is string => typeof p === 'string').join(' · ').slice(0, 300);
+}
+
 export function createSsoService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' | 'tokens' | 'loginThrottle' | 'secret' | 'passwords'>) {
   const { db, config, secret } = ctx;
   const auth = createAuthService(ctx);
@@ -288,7 +296,7 @@ export function createSsoService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' 
           claims = { ...info, ...claims, email: claims.email ?? info.email, email_verified: claims.email_verified ?? info.email_verified };
         }
       } catch (err) {
-        return fail('sso_token_invalid', { detail: (err as Error).message.slice(0, 300) });
+        return fail('sso_token_invalid', { detail: describe(err) });
       }
       const subject = { issuer: row.issuer_url, subject: claims.sub };
       if (typeof claims.email !== 'string' || !claims.email.includes('@')) return fail('sso_email_missing', subject);
