@@ -64,7 +64,7 @@ describe('SSO settings', () => {
     const get = await s.api.get('/settings/sso');
     expect(get.body.data).toEqual(res.body.data);
     // Left out, the secret stays; sent, it changes; null removes it.
-    const kept = await s.api.put('/settings/sso', body({ client_secret: undefined, display_name: 'Acme SSO' }));
+    const kept = await s.api.put('/settings/sso', body({ client_secret: undefined, display_name: 'Acme SSO', allowed_domains: ['acme.test', 'partner.test'], default_role: 'tester' }));
     expect(kept.body.data).toMatchObject({ client_secret_set: true, display_name: 'Acme SSO' });
     const { rows } = await s.server.db.tenant(s.tenant.id, (q) => q.query<{ client_secret: string }>('SELECT client_secret FROM sso_settings WHERE tenant_id = $1', [s.tenant.id]));
     expect(rows[0]!.client_secret).toMatch(/^v1\./);
