@@ -114,7 +114,7 @@ export const ssoModule: Module = {
     }, async (req, reply) => {
       try {
         const binding = readCookies(req)[flowCookieName(req, FLOW_COOKIE, secure)];
-        const { grant, returnTo } = await service.callback(req.query as Record<string, unknown>, binding, metaOf(req));
+        const { grant, returnTo } = await service.callback(req.query as Record<string, unknown>, binding, hostTenant(req), metaOf(req));
         reply.header('set-cookie', flowCookie(req, FLOW_COOKIE, '', 0, secure));
         setGrantCookies(req, reply, grant, secure);
         return reply.code(302).headers(noStore).header('location', returnTo).send(null);

@@ -252,12 +252,13 @@ export function createSsoService(ctx: Pick<AppContext, 'db' | 'config' | 'keys' 
      * within the tenant, or a new one with the default role when the domain is allowed. The session
      * is made by the auth service exactly as a password login makes it.
      */
-    async callback(query: Record<string, unknown>, binding: string | undefined, meta: RequestMeta): Promise<{ grant: SessionGrant; returnTo: string }> {
+    async callback(query: Record<string, unknown>, binding: string | undefined, hostTenant: string | null, meta: RequestMeta): Promise<{ grant: SessionGrant; returnTo: string }> {
       const [tenantId, boundState] = binding?.split('.') ?? [];
       const state = typeof query.state === 'string' ? query.state : undefined;
       if (!tenantId || !boundState || !/^ten_[0-9a-z]+$/.test(tenantId)) throw new SsoError('sso_state_invalid');
       const slug = await db.system((q) => q.query<{ slug: string }>('SELECT slug FROM tenants WHERE id = $1', [tenantId])).then((r) => r.rows[0]?.slug);
-      if (!slug) throw new SsoError('sso_state_invalid');
+      // On a tenant's host, only that tenant's sign-ins (its session cookie would not work here anyway).
+      if (!slug || (hostTenant !== null && hostTenant !== slug)) throw new SsoError('sso_state_invalid');
       const fail = async (code: SsoErrorCode, data: Record<string, unknown> = {}, userId?: string): Promise<never> => {
         await recordFailure(tenantId, meta, { reason: code, ...data }, userId);
         throw new SsoError(code, slug, typeof data.detail === 'string' ? data.detail : undefined);
