@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, setup, teardown, type Setup } from '../helpers/index.js';
+import { client, raw, setup, teardown, type Setup } from '../helpers/index.js';
 import { Jar, signInThroughIdp, startIdp, type TestIdp } from './idp.js';
 
 /**
@@ -172,6 +172,16 @@ describe('SSO sign-in', () => {
     tampered.searchParams.set('state', 'x'.repeat(43));
     const wrongState = await fetch(tampered, { redirect: 'manual', headers: { cookie: jar.header(s.server.origin) } });
     expect(wrongState.headers.get('location')).toMatch(/^\/sign-in\?sso_error=sso_state_invalid/);
+  });
+
+  it('refuses on another tenant’s host a sign-in that this tenant started', async () => {
+    const other = await s.server.createTenant();
+    const jar = new Jar();
+    const { callbackUrl } = await signInThroughIdp(jar, start(), 'alice', { stopAtCallback: true });
+    const res = await raw(callbackUrl!, { headers: { host: `${other.slug}.localhost:${s.server.port}`, cookie: jar.header(s.server.origin) } });
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/sign-in?sso_error=sso_state_invalid');
+    expect(String(res.headers['set-cookie'] ?? '')).not.toMatch(/neuro_session=[^;]/);
   });
 
   it('lands only on paths of the app, never another origin', async () => {
