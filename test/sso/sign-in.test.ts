@@ -152,6 +152,13 @@ describe('SSO sign-in', () => {
     const binding = jar.header(s.server.origin);
     const first = await fetch(callbackUrl!, { redirect: 'manual', headers: { cookie: binding } });
     expect(first.headers.get('location')).toBe('/');
+    // The log has the callback's path and parameter names, never the code or the state.
+    const code = new URL(callbackUrl!).searchParams.get('code')!;
+    const state = new URL(callbackUrl!).searchParams.get('state')!;
+    const logs = s.server.logs.join('\n');
+    expect(logs).toContain('/api/v1/auth/sso/callback?code=…&state=…');
+    expect(logs).not.toContain(code);
+    expect(logs).not.toContain(state);
     const replay = await fetch(callbackUrl!, { redirect: 'manual', headers: { cookie: binding } });
     expect(replay.status).toBe(302);
     expect(replay.headers.get('location')).toMatch(/^\/sign-in\?sso_error=sso_state_invalid/);

@@ -11,6 +11,18 @@ import { Redirect, SsoCallbackQuery, SsoSettings, SsoSettingsUpdate, SsoStartQue
 import { createSsoService, PENDING_SECONDS, SsoError } from './service.js';
 
 const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/**
+ * The callback's URL carries the authorization code and the state: its request log line shows
+ * the path and which parameters came, never their values (credentials never appear in the logs).
+ */
+const callbackLogSerializers = {
+  req(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+    const [path, query = ''] = (req.url ?? '').split('?');
+    const names = [...new URLSearchParams(query).keys()].map((k) => `${encodeURIComponent(k)}=…`).join('&');
+    return { method: req.method, url: names ? `${path}?${names}` : path, host: req.host ?? req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+  },
+};
 const FLOW_COOKIE = 'sso';
 
 /** Sign-in through the tenant's own OpenID Connect provider: admin settings, and the browser flow. */
@@ -111,6 +123,7 @@ export const ssoModule: Module = {
           '`sso_email_unverified`, `sso_domain_not_allowed`, `sso_account_inactive`, `sso_not_enabled`.',
       },
       config: { public: true },
+      logSerializers: callbackLogSerializers,
     }, async (req, reply) => {
       try {
         const binding = readCookies(req)[flowCookieName(req, FLOW_COOKIE, secure)];
