@@ -111,4 +111,23 @@ describe('SSO in the browser', () => {
     await expectAccessible(page, 'sign-in with an SSO error');
     expectClean(page);
   });
+
+  it('an admin removes it, and the sign-in page offers passwords only', async () => {
+    const admin = await s.server.createUser(s.tenant, { role: 'admin', name: 'Abe Admin' });
+    const context = await signedIn(browser, s.server, admin);
+    contexts.push(context);
+    const page = await newPage(context);
+    await page.goto('/settings/single-sign-on');
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => page.getByText(/Last saved/).count()).toBe(0);
+    expect(await page.getByLabel('Provider name').inputValue()).toBe('');
+    expectClean(page);
+
+    const visit = await newPage(await visitor());
+    await visit.goto(`/sign-in?tenant=${s.tenant.slug}`);
+    await visit.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await visit.getByRole('link', { name: /Sign in with/ }).count()).toBe(0);
+    expectClean(visit);
+  });
 });
