@@ -112,6 +112,19 @@ export function setSessionCookies(
   reply.header(CSRF_HEADER, s.csrf);
 }
 
+/**
+ * A short-lived HttpOnly cookie of a sign-in flow (SSO: it binds the IdP round trip to the browser
+ * that started it), named like the session cookies of the request's context (`__Host-` when secure).
+ * `maxAge` 0 clears it.
+ */
+export function flowCookieName(request: FastifyRequest, name: string, secureCookies = false): string {
+  return isSecureContext(request, secureCookies) ? `__Host-neuro_${name}` : `neuro_${name}`;
+}
+
+export function flowCookie(request: FastifyRequest, name: string, value: string, maxAge: number, secureCookies = false): string {
+  return cookie(flowCookieName(request, name, secureCookies), value, maxAge, true, isSecureContext(request, secureCookies));
+}
+
 export function clearSessionCookies(request: FastifyRequest, reply: FastifyReply, secureCookies = false) {
   const secure = isSecureContext(request, secureCookies);
   const names = secure ? SECURE_NAMES : PLAIN_NAMES;

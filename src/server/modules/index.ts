@@ -17,6 +17,7 @@ import { invitationsModule } from './invitations/routes.js';
 import { setupModule } from './setup/routes.js';
 import { activityModule } from './activity/routes.js';
 import { mcpModule } from './mcp/routes.js';
+import { ssoModule } from './sso/routes.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -25,6 +26,6 @@ import { mcpModule } from './mcp/routes.js';
  */
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
-  invitationsModule, authModule, setupModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
+  invitationsModule, authModule, ssoModule, setupModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
   activityModule, mcpModule,
 ];

@@ -48,6 +48,7 @@ export const router = createBrowserRouter([
           { path: 'webhooks', lazy: () => import('../screens/admin/webhooks') },
           { path: 'users', lazy: () => import('../screens/admin/users') },
           { path: 'audit-log', lazy: () => import('../screens/admin/audit-log') },
+          { path: 'single-sign-on', lazy: () => import('../screens/admin/sso') },
           { path: 'branding', lazy: () => import('../screens/admin/branding') },
         ],
       },

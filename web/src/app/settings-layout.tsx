@@ -12,6 +12,7 @@ export function SettingsLayout() {
           { to: 'integrations', label: 'Integrations' },
           { to: 'webhooks', label: 'Webhooks' },
           { to: 'users', label: 'Users' },
+          { to: 'single-sign-on', label: 'Single sign-on' },
           { to: 'audit-log', label: 'Audit log' },
           { to: 'branding', label: 'Report branding' },
         ]

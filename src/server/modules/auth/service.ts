@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../types.js';
 import type { Caller } from '../../lib/caller.js';
-import { ConflictError, UnauthorizedError, ValidationError, fieldError, found } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, UnauthorizedError, ValidationError, fieldError, found } from '../../lib/errors.js';
 import { recordEvent } from '../../lib/events.js';
 import { newId } from '../../lib/ids.js';
 import { ACCESS_TOKEN_SECONDS } from '../../lib/jwt.js';
@@ -11,6 +11,7 @@ import { deriveKey, keyedHash, seal, unseal } from '../../lib/sealed.js';
 import { csrfToken } from '../../lib/cookies.js';
 import { createAttempts } from './attempts.js';
 import * as repo from './repo.js';
+import { passwordRefusedBy } from '../sso/repo.js';
 import { matchingStep, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, otpauthUrl, qrCodeDataUrl } from './totp.js';
 
 /** Sessions end 30 days after the login, however often they are refreshed. */
@@ -134,9 +135,12 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
   }
 
   return {
-    /** A session for a user who has just proven who they are another way (first-run setup): as a login. */
-    startSession: (tenantId: string, userId: string, email: string, meta: RequestMeta, method: string) =>
-      openSession(tenantId, userId, meta, { type: 'auth.login_succeeded', data: { email, second_factor: null, method } }),
+    /**
+     * A session for a user who has just proven who they are another way (first-run setup, SSO): as
+     * a login; `details` go into its auth.login_succeeded event.
+     */
+    startSession: (tenantId: string, userId: string, email: string, meta: RequestMeta, method: string, details: object = {}) =>
+      openSession(tenantId, userId, meta, { type: 'auth.login_succeeded', data: { email, second_factor: null, method, ...details } }),
 
     /**
      * Email and password (and a second factor when 2FA is on). The tenant is the host's, else the
@@ -178,6 +182,13 @@ export function createAuthService(ctx: Pick<AppContext, 'db' | 'config' | 'keys'
         throw invalidLogin();
       }
       const tenantId = user.tenant_id;
+      // The tenant signs in through its identity provider: a right password is no failure, but no session either.
+      const provider = await db.tenant(tenantId, (q) => passwordRefusedBy(q, tenantId, user.user_id));
+      if (provider !== undefined) {
+        await release();
+        await recordFailure(tenantId, user.user_id, meta, { email, reason: 'password_login_disabled' });
+        throw new ForbiddenError(`Password sign-in is turned off for this workspace: sign in with ${provider}`);
+      }
       if (user.totp_enabled) {
         if (!input.totp_code && !input.recovery_code) {
           // The password was right: not a failure (the code is counted when it comes).

@@ -95,6 +95,13 @@ export function createUserService(ctx: Pick<AppContext, 'db' | 'tokens' | 'secre
     },
 
     /**
+     * A user without a password whom an identity provider vouched for (SSO's first sign-in): the
+     * new user is the actor of their user.created event, as at setup.
+     */
+    createExternal: (caller: Caller, input: { email: string; name: string; role: string }): Promise<string> =>
+      db.tenantTx(caller.tenantId, (q) => insertUser(q, caller, { ...input, email: input.email.trim().toLowerCase() }, null, true)).catch(emailTaken),
+
+    /**
      * First-run setup: the tenant's first user, an admin, only while it has none. The lock makes
      * concurrent setups of one tenant take turns, so exactly one finds no user and creates it.
      */

@@ -10,6 +10,7 @@ import { clock, retryWords, useCountdown } from './parts/countdown';
 import { safeNext, sentence } from './parts/next';
 import { hasSession, startFresh } from './parts/session-check';
 import { getSetup } from './parts/setup-api';
+import { SSO_ERRORS, ssoStartUrl, useSsoStatus } from './parts/sso';
 
 /** Messages other pages may ask this one to show (a fixed list: a link cannot put words here). */
 const NOTICES: Record<string, string> = {
@@ -26,6 +27,9 @@ export function Component() {
   const location = useLocation();
   const next = safeNext(params.get('next'));
   const notice = NOTICES[params.get('notice') ?? ''];
+  const tenant = params.get('tenant');
+  const sso = useSsoStatus(tenant);
+  const ssoError = SSO_ERRORS[params.get('sso_error') ?? ''];
 
   const [step, setStep] = useState<Step>('password');
   const [email, setEmail] = useState((location.state as { email?: string } | null)?.email ?? '');
@@ -91,6 +95,7 @@ export function Component() {
         if (f.email || f.password) return setFields(f);
         return setError(err.details.map((d) => sentence(`${d.field} ${d.message}`)).join(' '));
       }
+      if (err.status === 403 && sso?.enabled) return setError(`${err.message}. Admins can still use their password.`);
       if (err.status === 401) return setError(`${err.message}. Check both and try again; if you forgot your password, ask your admin for a reset link.`);
       setError(describeError(err));
     }
@@ -120,6 +125,13 @@ export function Component() {
         </div>
       ) : <Banner kind="info">You can try again now.</Banner>)}
       {error && <div className="banner banner-error" role="alert">{error}</div>}
+      {ssoError && !error && <div className="banner banner-error" role="alert">{ssoError}</div>}
+      {step === 'password' && sso?.enabled && sso.name && (
+        <>
+          <a className="btn btn-primary btn-md auth-submit auth-sso" href={ssoStartUrl(next, tenant)}>Sign in with {sso.name}</a>
+          <div className="auth-divider" role="separator"><span>{sso.passwords_allowed ? 'or with your password' : 'admins: with your password'}</span></div>
+        </>
+      )}
       <form onSubmit={(e) => void submit(e)} noValidate={false} className="auth-form">
         {step === 'password' ? (
           <>
@@ -129,7 +141,7 @@ export function Component() {
             <Field label="Password" error={sentence(fields.password, 'Password')}>
               <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
             </Field>
-            <Button type="submit" variant="primary" className="auth-submit" busy={busy} disabled={locked}>Sign in</Button>
+            <Button type="submit" variant={sso?.enabled ? 'secondary' : 'primary'} className="auth-submit" busy={busy} disabled={locked}>Sign in</Button>
           </>
         ) : (
           <>
