@@ -17,6 +17,8 @@ import { invitationsModule } from './invitations/routes.js';
 import { setupModule } from './setup/routes.js';
 import { activityModule } from './activity/routes.js';
 import { mcpModule } from './mcp/routes.js';
+import { oauthModule } from './oauth/routes.js';
+import { oauthServerModule } from './oauth/server.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -26,5 +28,5 @@ import { mcpModule } from './mcp/routes.js';
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
   invitationsModule, authModule, setupModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
-  activityModule, mcpModule,
+  activityModule, mcpModule, oauthModule, oauthServerModule,
 ];
