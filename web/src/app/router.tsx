@@ -13,6 +13,7 @@ export const router = createBrowserRouter([
   { path: '/sign-in', lazy: () => import('../screens/auth/sign-in') },
   { path: '/invite', lazy: () => import('../screens/auth/invite') },
   { path: '/reset-password', lazy: () => import('../screens/auth/reset-password') },
+  { path: '/oauth/consent/:uid', lazy: () => import('../screens/oauth/consent') },
   {
     path: '/',
     element: <Shell />,

@@ -66,7 +66,15 @@ export function createProviders(deps: ProviderDeps) {
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       // Every authorization shows the consent screen, which is where the user's web session is
       // checked: oidc-provider's own session never lets a request through on its own.
-      loadExistingGrant: async () => undefined,
+      // (The grant the consent screen just made is the one resumed with.)
+      loadExistingGrant: async (ctx) => {
+        const grantId = ctx.oidc.result?.consent?.grantId;
+        return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+      },
+      routes: {
+        authorization: '/authorize', token: '/token', revocation: '/revoke', introspection: '/introspect', registration: '/register',
+        jwks: '/jwks',
+      },
       interactions: { url: (_ctx, interaction) => `/oauth/consent/${interaction.uid}` },
       findAccount: async (_ctx, sub) => {
         const tenantId = currentScope().tenantId;

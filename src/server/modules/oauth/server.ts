@@ -49,7 +49,7 @@ export const oauthServerModule: Module = {
         const o = await resolveOauth(ctx, request);
         // Dynamic client registration on a host without a tenant part registers in the bootstrap
         // tenant (the one a single-team install has); a tenant host registers in its own.
-        if (o.tenantId === null && request.url.split('?')[0] === `${OAUTH_PATH}/reg`) {
+        if (o.tenantId === null && request.url.split('?')[0] === `${OAUTH_PATH}/register`) {
           o.tenantId = (await tenantOfSlug(ctx, ctx.config.bootstrapTenant))?.id ?? null;
         }
         (request.raw as RawWithOauth)[kOauth] = o;

@@ -100,6 +100,9 @@ export function createOauthService(ctx: Pick<AppContext, 'db' | 'secret' | 'toke
           const asked = interaction.params.resource;
           const resources = resourcesOf(origin);
           const resource = typeof asked === 'string' && (asked === resources.mcp || asked === resources.api) ? asked : resources.api;
+          // Our scopes are both the server's declared scopes (what oidc-provider checks requests and
+          // client metadata against) and the resource's (what goes into its access tokens).
+          grant.addOIDCScope(scopes.join(' '));
           grant.addResourceScope(resource, scopes.join(' '));
           const grantId = await grant.save();
           result = { login: { accountId: principal.userId! }, consent: { grantId } };
