@@ -14,6 +14,19 @@ const DAY = 24 * HOUR;
 
 const roleScopes = (role: string): readonly string[] => ((ROLES as readonly string[]).includes(role) ? ROLE_SCOPES[role as Role] : []);
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function redirectAllowed(uri: string): boolean {
+  try {
+    const u = new URL(uri);
+    if (u.protocol === 'https:') return true;
+    if (u.protocol === 'http:') return LOOPBACK.has(u.hostname);
+    return !['javascript:', 'data:', 'file:', 'vbscript:'].includes(u.protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** The protected resources an origin serves: the REST API and the MCP endpoint (RFC 8707 indicators). */
 export function resourcesOf(origin: string) {
   return { api: `${origin}/api/v1`, mcp: `${origin}/mcp` };
@@ -81,6 +94,17 @@ export function createProviders(deps: ProviderDeps) {
         if (!tenantId) return undefined;
         const user = await deps.db.tenant(tenantId, (q) => repo.activeUser(q, tenantId, sub));
         return user ? { accountId: user.id, claims: () => ({ sub: user.id }) } : undefined;
+      },
+      // Redirect URIs, also of self-registered clients: https, http on a loopback host only (native
+      // and CLI apps, RFC 8252), or an app's own scheme; never plain http to another host.
+      extraClientMetadata: {
+        properties: ['neuro_redirect_check'],
+        validator: (_ctx, key, _value, metadata) => {
+          if (key !== 'neuro_redirect_check') return;
+          for (const uri of (metadata.redirect_uris as string[] | undefined) ?? []) {
+            if (!redirectAllowed(uri)) throw new errors.InvalidRedirectUri('redirect_uris must use https, http on a loopback host, or an app scheme');
+          }
+        },
       },
       clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((u) => {
         try {
