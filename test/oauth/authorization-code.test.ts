@@ -201,4 +201,26 @@ describe('authorization code with PKCE', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Allow Report Assistant?' }).isVisible()).toBe(true);
   });
+
+  it('disconnecting an app in connected apps revokes its tokens; admins see and revoke every grant, others get 404', async () => {
+    const { callbackUrl, verifier, state } = await consent('findings:read');
+    const t = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: verifier, expectedState: state });
+    const session = client(s.server.url, (await s.server.login(s.tenant, user)).access_token);
+    const mine = (await session.get('/user/oauth2/grants')).body.data as { id: string }[];
+    const all = await s.api.get('/oauth2/grants');
+    expect(all.status).toBe(200);
+    expect(all.body.data.map((g: { id: string }) => g.id)).toEqual(expect.arrayContaining(mine.map((g) => g.id)));
+    expect(all.body.data[0].user).toMatchObject({ id: user.id, email: user.email });
+    const stranger = await s.server.createUser(s.tenant, { role: 'admin' });
+    const strangerSession = client(s.server.url, (await s.server.login(s.tenant, stranger)).access_token);
+    expect((await strangerSession.del(`/user/oauth2/grants/${mine[0]!.id}`)).status).toBe(404);
+    const foreign = await s.server.createTenant();
+    expect((await client(s.server.url, foreign.token).del(`/oauth2/grants/${mine[0]!.id}`)).status).toBe(404);
+    expect((await session.del(`/user/oauth2/grants/${mine[0]!.id}`)).status).toBe(204);
+    expect((await client(s.server.url, t.access_token).get('/findings')).status).toBe(401);
+    await expect(oidc.refreshTokenGrant(config, t.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The rest through the admin API.
+    for (const g of (await s.api.get('/oauth2/grants')).body.data as { id: string }[]) expect((await s.api.del(`/oauth2/grants/${g.id}`)).status).toBe(204);
+    expect((await s.api.get('/oauth2/grants')).body.meta.total).toBe(0);
+  });
 });

@@ -5,7 +5,7 @@ import { SCOPES } from '../../lib/scopes.js';
 const ScopeList = Type.Array(StringEnum(SCOPES), { minItems: 1, maxItems: SCOPES.length, uniqueItems: true });
 
 /** An exact redirect URI: https anywhere, http only on a loopback host, or an app's own scheme. */
-const RedirectUri = Type.String({ minLength: 1, maxLength: 2000, pattern: '^(https://[^\\s#]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?(/[^\\s#]*)?|[a-z][a-z0-9+.-]*:[^\\s#]+)$' });
+const RedirectUri = Type.String({ minLength: 1, maxLength: 2000, pattern: '^(https://[^\\s#]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?(/[^\\s#]*)?|(?!([Hh][Tt][Tt][Pp][Ss]?|[Jj][Aa][Vv][Aa][Ss][Cc][Rr][Ii][Pp][Tt]|[Dd][Aa][Tt][Aa]|[Ff][Ii][Ll][Ee]|[Vv][Bb][Ss][Cc][Rr][Ii][Pp][Tt]):)[a-z][a-z0-9+.-]*:[^\\s#]+)$' });
 
 export const OauthClient = Type.Object({
   id: Type.String({ description: 'The client_id' }),
