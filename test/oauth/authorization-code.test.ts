@@ -223,4 +223,23 @@ describe('authorization code with PKCE', () => {
     for (const g of (await s.api.get('/oauth2/grants')).body.data as { id: string }[]) expect((await s.api.del(`/oauth2/grants/${g.id}`)).status).toBe(204);
     expect((await s.api.get('/oauth2/grants')).body.meta.total).toBe(0);
   });
+
+  it('Settings → Connected apps lists the app and Disconnect revokes its tokens', async () => {
+    const { page, callbackUrl, verifier, state } = await consent('findings:read projects:read');
+    const t = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: verifier, expectedState: state });
+    await page.goto('/settings/connected-apps');
+    await expect.poll(() => page.getByRole('heading', { name: 'Your connected apps' }).isVisible()).toBe(true);
+    const row = page.getByRole('row', { name: /Report Assistant/ });
+    await expect.poll(() => row.isVisible()).toBe(true);
+    expect(await row.getByText('projects:read').isVisible()).toBe(true);
+    // A tester is no admin: the workspace-wide list is not shown.
+    expect(await page.getByRole('heading', { name: 'All connected apps in this workspace' }).count()).toBe(0);
+    await expectAccessible(page, 'connected apps');
+    await screenshot(page, 'oauth-connected-apps');
+    await row.getByRole('button', { name: 'Disconnect Report Assistant' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click();
+    await expect.poll(() => page.getByText('No connected apps').isVisible()).toBe(true);
+    expect((await client(s.server.url, t.access_token).get('/findings')).status).toBe(401);
+    expectClean(page);
+  });
 });

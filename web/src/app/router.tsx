@@ -45,6 +45,7 @@ export const router = createBrowserRouter([
           { index: true, element: <Navigate to="profile" replace /> },
           { path: 'profile', lazy: () => import('../screens/account/profile') },
           { path: 'api-access', lazy: () => import('../screens/account/api-access') },
+          { path: 'connected-apps', lazy: () => import('../screens/account/connected-apps') },
           { path: 'integrations', lazy: () => import('../screens/admin/integrations') },
           { path: 'webhooks', lazy: () => import('../screens/admin/webhooks') },
           { path: 'users', lazy: () => import('../screens/admin/users') },

@@ -7,6 +7,7 @@ export function SettingsLayout() {
   const links = [
     { to: 'profile', label: 'Profile' },
     { to: 'api-access', label: 'API Access' },
+    { to: 'connected-apps', label: 'Connected apps' },
     ...(admin
       ? [
           { to: 'integrations', label: 'Integrations' },
