@@ -47,6 +47,7 @@ export const router = createBrowserRouter([
           { path: 'api-access', lazy: () => import('../screens/account/api-access') },
           { path: 'connected-apps', lazy: () => import('../screens/account/connected-apps') },
           { path: 'integrations', lazy: () => import('../screens/admin/integrations') },
+          { path: 'oauth-apps', lazy: () => import('../screens/admin/oauth-apps') },
           { path: 'webhooks', lazy: () => import('../screens/admin/webhooks') },
           { path: 'users', lazy: () => import('../screens/admin/users') },
           { path: 'audit-log', lazy: () => import('../screens/admin/audit-log') },

@@ -11,6 +11,7 @@ export function SettingsLayout() {
     ...(admin
       ? [
           { to: 'integrations', label: 'Integrations' },
+          { to: 'oauth-apps', label: 'OAuth apps' },
           { to: 'webhooks', label: 'Webhooks' },
           { to: 'users', label: 'Users' },
           { to: 'audit-log', label: 'Audit log' },
