@@ -209,6 +209,8 @@ describe('authorization code with PKCE', () => {
     const mine = (await session.get('/user/oauth2/grants')).body.data as { id: string }[];
     const all = await s.api.get('/oauth2/grants');
     expect(all.status).toBe(200);
+    // Compact JSON, as test/platform/compact-json.test.ts checks for the other lists.
+    expect(all.text).toBe(JSON.stringify(JSON.parse(all.text)));
     expect(all.body.data.map((g: { id: string }) => g.id)).toEqual(expect.arrayContaining(mine.map((g) => g.id)));
     expect(all.body.data[0].user).toMatchObject({ id: user.id, email: user.email });
     const stranger = await s.server.createUser(s.tenant, { role: 'admin' });

@@ -123,7 +123,8 @@ export function createProviders(deps: ProviderDeps) {
           // A client learns about its own tokens only.
           allowedPolicy: async (ctx: KoaContextWithOIDC, client, token) => token.clientId === client.clientId && ctx.oidc.client !== undefined,
         },
-        revocation: { enabled: true },
+        // A client revokes its own tokens only (for another's, RFC 7009 §2.2's 200 without effect).
+        revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
         registration: {
           enabled: true,
           idFactory: () => newId('oac'),
