@@ -134,6 +134,14 @@ describe('expired codes', () => {
     const uid = String(authz.headers.location).split('/oauth/consent/')[1]!;
     const resumeCookies = [cookies, ...([] as string[]).concat(authz.headers['set-cookie'] ?? []).map((c) => c.split(';')[0])].join('; ');
     const csrf = /neuro_csrf=([^;]+)/.exec(cookies)![1]!;
+    // The consent endpoints: a token is no session (403), another tenant's user does not find it (404).
+    expect((await client(s.server.url, s.tenant.token).get(`/auth/oauth2/interaction/${uid}`)).status).toBe(403);
+    const outsider = await s.server.createUser(other, { role: 'admin' });
+    const outsiderSession = client(s.server.url, (await s.server.login(other, outsider)).access_token);
+    expect((await outsiderSession.get(`/auth/oauth2/interaction/${uid}`)).status).toBe(404);
+    expect((await outsiderSession.post(`/auth/oauth2/interaction/${uid}/confirm`)).status).toBe(404);
+    expect((await outsiderSession.post(`/auth/oauth2/interaction/${uid}/deny`)).status).toBe(404);
+    expect((await outsiderSession.get('/user/oauth2/grants')).body.data).toEqual([]);
     const confirm = await raw(`${s.server.url}/auth/oauth2/interaction/${uid}/confirm`, { method: 'POST', headers: { cookie: cookies, 'x-csrf-token': decodeURIComponent(csrf), origin: s.server.origin } });
     expect(confirm.status, confirm.text).toBe(200);
     const resumed = await raw(confirm.body.data.redirect_to, { headers: { cookie: resumeCookies } });
