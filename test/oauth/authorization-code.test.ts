@@ -105,6 +105,9 @@ describe('authorization code with PKCE', () => {
     expect(denied.status).toBe(403);
     // An app's token never manages its user's credentials.
     expect((await api.get('/user/api-keys')).status).toBe(403);
+    const me = await api.get('/user');
+    expect(me.status).toBe(200);
+    expect(me.body.data).toMatchObject({ id: user.id, type: 'user', credential: { kind: 'oauth', scopes: ['findings:read', 'projects:read'] } });
   });
 
   it('lists the grant under connected apps and a refresh rotates; a reused refresh token revokes the grant', async () => {

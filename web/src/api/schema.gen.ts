@@ -15334,7 +15334,7 @@ export interface operations {
                             credential: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "personal" | "service" | "session";
+                                kind: "personal" | "service" | "session" | "oauth";
                                 scopes: string[];
                             };
                             email: string | null;
