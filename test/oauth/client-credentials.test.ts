@@ -72,4 +72,19 @@ describe('client_credentials', () => {
     expect(after.status).toBe(401);
     expect(after.body.error.code).toBe('INVALID_TOKEN');
   });
+
+  it('takes the secret in the form body too, as netrecon-authentication.txt sends it (client_secret_post)', async () => {
+    const res = await fetch(`${s.server.origin}/api/v1/auth/oauth2/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'findings:read' }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json() as Record<string, unknown>;
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'findings:read' });
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    // The service account's token says so at GET /user.
+    const me = await client(s.server.url, body.access_token as string).get('/user');
+    expect(me.status).toBe(200);
+    expect(me.body.data).toMatchObject({ type: 'service_account', credential: { kind: 'service' } });
+  });
 });
