@@ -8684,7 +8684,7 @@ export interface operations {
                     /** @description The service account a confidential client acts as with client_credentials */
                     service_account_id?: string;
                     /**
-                     * @description How a confidential client authenticates at the token endpoint (default client_secret_basic)
+                     * @description The method the client registers (default client_secret_basic); the token endpoint accepts the secret either way (HTTP Basic or in the form body)
                      * @enum {string}
                      */
                     token_endpoint_auth_method?: "client_secret_basic" | "client_secret_post";

@@ -30,7 +30,7 @@ export const OauthClientCreate = Type.Object({
   redirect_uris: Type.Optional(Type.Array(RedirectUri, { maxItems: 20, uniqueItems: true })),
   scopes: ScopeList,
   token_endpoint_auth_method: Type.Optional(StringEnum(['client_secret_basic', 'client_secret_post'] as const, {
-    description: 'How a confidential client authenticates at the token endpoint (default client_secret_basic)',
+    description: 'The method the client registers (default client_secret_basic); the token endpoint accepts the secret either way (HTTP Basic or in the form body)',
   })),
   service_account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The service account a confidential client acts as with client_credentials' })),
 }, { additionalProperties: false });
