@@ -42,6 +42,7 @@ beforeAll(async () => {
   await w('POST /user/api-keys', client(s.server.url, session).post('/user/api-keys', { name: 'mine', scopes: ['findings:read'] }));
   await w('POST /user/mcp-tokens', client(s.server.url, session).post('/user/mcp-tokens', { name: 'assistant', scopes: ['findings:read'] }));
   await w('PUT /users', api.put(`/users/${ids.user}`, { role: 'tester' }));
+  ids.oauthClient = (await w('POST /oauth2/clients', api.post('/oauth2/clients', { name: TRICKY, client_type: 'public', redirect_uris: ['https://app.example/cb'], scopes: ['findings:read'] }))).id;
   ids.template = (await w('POST /report-templates', api.post('/report-templates', { name: TRICKY, kind: 'markdown', content: '{{ report.title }}' }))).id;
   ids.report = (await w('POST /reports', api.post('/reports', { project_id: ids.project, format: 'csv', title: TRICKY }))).id;
   await w('PUT /settings/report', api.put('/settings/report', { company_name: TRICKY }));
@@ -58,6 +59,7 @@ function pathFor(template: string): string {
     'service-accounts': ids.serviceAccount!, webhooks: ids.webhook!, 'api-keys': ids.key!, reports: ids.report!,
     'report-templates': ids.template!,
   };
+  if (template.startsWith('/oauth2/clients/')) return template.replace('{id}', ids.oauthClient!);
   return template.replace('{id}', byResource[first]!).replace('{key_id}', ids.key!);
 }
 
@@ -79,6 +81,9 @@ describe('compact JSON', () => {
       if (!content['application/json']) continue;
       // A delivery needs a delivery first: test/webhooks/delivery.test.ts reads one.
       if (template.includes('{delivery_id}')) continue;
+      // A pending OAuth authorization and its grants need a browser's consent first:
+      // test/oauth/authorization-code.test.ts reads those (and checks their lists are compact).
+      if (template.startsWith('/auth/oauth2/interaction/') || template.endsWith('/oauth2/grants')) continue;
       const path = pathFor(template);
       const res = await (template.startsWith('/user/') || template === '/user' ? user : s.api).get(path);
       expect(res.status, `${path}: ${res.text.slice(0, 300)}`).toBe(200);

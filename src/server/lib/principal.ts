@@ -6,9 +6,13 @@ import type { Role, Scope } from './scopes.js';
 export interface Principal {
   tenantId: string;
   tenantSlug: string;
-  /** The API token's id, or the session's id for a login (JWT or cookie). */
+  /**
+   * The API token's id, the session's id for a login (JWT or cookie), or for an OAuth access token
+   * `oauth:<grant id>` (`oauth:<client id>` for client_credentials): what a revocation forgets.
+   */
   credentialId: string;
-  kind: 'personal' | 'service' | 'session';
+  /** `oauth`: an access token our authorization server issued to an app acting for a user. */
+  kind: 'personal' | 'service' | 'session' | 'oauth';
   userId: string | null;
   serviceAccountId: string | null;
   role: Role;

@@ -18,6 +18,8 @@ import { setupModule } from './setup/routes.js';
 import { activityModule } from './activity/routes.js';
 import { mcpModule } from './mcp/routes.js';
 import { ssoModule } from './sso/routes.js';
+import { oauthModule } from './oauth/routes.js';
+import { oauthServerModule } from './oauth/server.js';
 
 /**
  * Every feature module, in the order their routes and OpenAPI tags appear: the one list to add a
@@ -27,5 +29,5 @@ import { ssoModule } from './sso/routes.js';
 export const modules: Module[] = [
   healthModule, tenantsModule, projectsModule, findingsModule, assetsModule, clientsModule, reportsModule, usersModule,
   invitationsModule, authModule, ssoModule, setupModule, apiKeysModule, serviceAccountsModule, auditModule, webhooksModule, eventsModule,
-  activityModule, mcpModule,
+  activityModule, mcpModule, oauthModule, oauthServerModule,
 ];

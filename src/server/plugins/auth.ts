@@ -18,6 +18,8 @@ export type PrincipalRequirement = 'any' | 'user' | 'session' | 'session-or-admi
 /** True when the principal may manage its user's own tokens and sessions (`session-or-admin`). */
 export function managesOwnCredentials(principal: Principal): boolean {
   if (!principal.userId) return false;
+  // Never an app's OAuth token: an app acting for a user does not manage the user's credentials.
+  if (principal.kind === 'oauth') return false;
   return principal.kind === 'session' || (grants(principal.scopes, 'admin') && roleAllows(principal.role, 'admin'));
 }
 

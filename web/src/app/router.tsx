@@ -13,6 +13,7 @@ export const router = createBrowserRouter([
   { path: '/sign-in', lazy: () => import('../screens/auth/sign-in') },
   { path: '/invite', lazy: () => import('../screens/auth/invite') },
   { path: '/reset-password', lazy: () => import('../screens/auth/reset-password') },
+  { path: '/oauth/consent/:uid', lazy: () => import('../screens/oauth/consent') },
   {
     path: '/',
     element: <Shell />,
@@ -44,7 +45,9 @@ export const router = createBrowserRouter([
           { index: true, element: <Navigate to="profile" replace /> },
           { path: 'profile', lazy: () => import('../screens/account/profile') },
           { path: 'api-access', lazy: () => import('../screens/account/api-access') },
+          { path: 'connected-apps', lazy: () => import('../screens/account/connected-apps') },
           { path: 'integrations', lazy: () => import('../screens/admin/integrations') },
+          { path: 'oauth-apps', lazy: () => import('../screens/admin/oauth-apps') },
           { path: 'webhooks', lazy: () => import('../screens/admin/webhooks') },
           { path: 'users', lazy: () => import('../screens/admin/users') },
           { path: 'audit-log', lazy: () => import('../screens/admin/audit-log') },

@@ -7,9 +7,11 @@ export function SettingsLayout() {
   const links = [
     { to: 'profile', label: 'Profile' },
     { to: 'api-access', label: 'API Access' },
+    { to: 'connected-apps', label: 'Connected apps' },
     ...(admin
       ? [
           { to: 'integrations', label: 'Integrations' },
+          { to: 'oauth-apps', label: 'OAuth apps' },
           { to: 'webhooks', label: 'Webhooks' },
           { to: 'users', label: 'Users' },
           { to: 'single-sign-on', label: 'Single sign-on' },

@@ -34,11 +34,14 @@ export const mcpModule: Module = {
     });
     app.addHook('onClose', () => handler.close());
 
-    // RFC 6750: a 401 names the scheme to use (and, with OAuth, where to get a token).
+    // RFC 6750: a 401 names the scheme to use, and (RFC 9728, the MCP authorization spec) where
+    // the protected resource metadata is, which names the authorization server to get a token from.
     app.addHook('onSend', async (request, reply, payload) => {
       if (reply.statusCode === 401) {
         const presented = request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
-        reply.header('www-authenticate', presented ? 'Bearer realm="mcp", error="invalid_token"' : 'Bearer realm="mcp"');
+        const metadata = `${request.protocol}://${request.host.toLowerCase()}/.well-known/oauth-protected-resource/mcp`;
+        const params = [`realm="mcp"`, ...(presented ? ['error="invalid_token"'] : []), `resource_metadata="${metadata}"`];
+        reply.header('www-authenticate', `Bearer ${params.join(', ')}`);
       }
       return payload;
     });

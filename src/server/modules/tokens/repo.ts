@@ -76,3 +76,23 @@ export async function touchLastUsed(q: Queryable, tenantId: string, tokenId: str
 export async function touchSession(q: Queryable, tenantId: string, sessionId: string): Promise<void> {
   await q.query('UPDATE sessions SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, sessionId]);
 }
+
+export interface OauthAccessRow {
+  tenant_id: string;
+  tenant_slug: string;
+  model: 'AccessToken' | 'ClientCredentials';
+  grant_id: string | null;
+  client_id: string;
+  account_id: string | null;
+  service_account_id: string | null;
+  scope: string | null;
+  expires_at: Date | string | null;
+  role: string | null;
+  owner_active: boolean;
+}
+
+/** An OAuth access token by its keyed hash (lib/oauth-keys.ts), across tenants, with its owner's role. */
+export async function lookupOauthAccess(q: Queryable, key: Buffer): Promise<OauthAccessRow | undefined> {
+  const { rows } = await q.query<OauthAccessRow>('SELECT * FROM oauth_access_lookup($1)', [key]);
+  return rows[0];
+}

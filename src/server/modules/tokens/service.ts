@@ -1,6 +1,7 @@
 import { hash as digest } from 'node:crypto';
 import type { Database, Queryable } from '../../../db/driver.js';
 import { isWellFormedToken, hashToken, maskToken, generateToken } from '../../lib/tokens.js';
+import { oauthKey, OPAQUE_TOKEN } from '../../lib/oauth-keys.js';
 import { newId } from '../../lib/ids.js';
 import { ROLES, SCOPES, type Role, type Scope } from '../../lib/scopes.js';
 import type { KeyStore } from '../../lib/jwt.js';
@@ -63,6 +64,8 @@ export function createTokenService(deps: { db: Database; secret: string; keys?: 
     if (now - entry.lastUsedWrite < LAST_USED_EVERY_MS) return;
     entry.lastUsedWrite = now;
     const { tenantId, credentialId, kind } = entry.principal;
+    // An OAuth token's use shows in its grant, not in a last-used column.
+    if (credentialId.startsWith('oauth:')) return;
     const write = kind === 'session' ? repo.touchSession : repo.touchLastUsed;
     db.tenant(tenantId, (q) => write(q, tenantId, credentialId)).catch(() => undefined);
   }
@@ -150,9 +153,45 @@ export function createTokenService(deps: { db: Database; secret: string; keys?: 
     return check(entry, now);
   }
 
+  /**
+   * An opaque access token of our OAuth authorization server (modules/oauth): found by the keyed
+   * hash of its id, which is the token itself; its rights are its scopes, and what the user's role
+   * (or, for client_credentials, the client's service account's role) allows.
+   */
+  async function verifyOauthToken(token: string, now: number): Promise<VerifyResult> {
+    const key = digest('sha256', token, 'base64');
+    let entry = cached(key, now);
+    if (!entry) {
+      // Both kinds of access token (AccessToken, ClientCredentials) are keyed as `AccessToken`.
+      const row = await db.system((q) => repo.lookupOauthAccess(q, oauthKey(secret, 'AccessToken', token)));
+      if (!row || !row.role) return { ok: false, reason: 'unknown' };
+      if (!row.owner_active) return { ok: false, reason: 'inactive' };
+      const service = row.model === 'ClientCredentials';
+      entry = {
+        principal: {
+          tenantId: row.tenant_id,
+          tenantSlug: row.tenant_slug,
+          credentialId: service ? `oauth:${row.client_id}` : `oauth:${row.grant_id}`,
+          kind: service ? 'service' : 'oauth',
+          userId: service ? null : row.account_id,
+          serviceAccountId: service ? row.service_account_id : null,
+          role: asRole(row.role),
+          scopes: (row.scope ?? '').split(' ').filter((s) => (SCOPES as readonly string[]).includes(s)),
+        },
+        expiresAt: toMillis(row.expires_at),
+        revokedAt: null,
+        cachedAt: now,
+        lastUsedWrite: 0,
+      };
+      remember(key, entry);
+    }
+    return check(entry, now);
+  }
+
   return {
     async verify(token: string, now = Date.now()): Promise<VerifyResult> {
       if (token.startsWith('nf_live_')) return verifyApiToken(token, now);
+      if (OPAQUE_TOKEN.test(token)) return verifyOauthToken(token, now);
       if (token.length < 4096 && JWT_SHAPE.test(token)) return verifyAccessToken(token, now);
       return { ok: false, reason: 'malformed' };
     },

@@ -63,7 +63,7 @@ export const Me = Type.Object({
   active: Type.Boolean(),
   totp_enabled: Type.Boolean(),
   tenant: Type.Object({ id: Type.String(), slug: Type.String() }),
-  credential: Type.Object({ id: Type.String(), kind: StringEnum(['personal', 'service', 'session'] as const), scopes: Type.Array(Type.String()) }),
+  credential: Type.Object({ id: Type.String(), kind: StringEnum(['personal', 'service', 'session', 'oauth'] as const), scopes: Type.Array(Type.String()) }),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

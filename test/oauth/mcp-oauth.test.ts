@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, fetch as undiciFetch } from 'undici';
+import {
+  discoverOAuthServerInfo, exchangeAuthorization, extractWWWAuthenticateParams, registerClient, startAuthorization, type FetchLike,
+} from '@modelcontextprotocol/client';
+import { client, setup, teardown, type Setup } from '../helpers/index.js';
+
+/**
+ * The MCP endpoint's OAuth, as the MCP authorization spec describes it: the 401's resource
+ * metadata, RFC 9728 and RFC 8414 documents, dynamic client registration of a public client, and
+ * the MCP SDK client's own discovery, registration and code exchange against our server. On a
+ * tenant host (`<slug>.localhost`), which this agent resolves to the loopback address.
+ */
+let s: Setup;
+let origin: string;
+const loopback = new Agent({ connect: { lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]) } });
+const tenantFetch: FetchLike = (url, init) => undiciFetch(url, { ...(init as object), dispatcher: loopback }) as unknown as Promise<Response>;
+
+beforeAll(async () => {
+  s = await setup();
+  origin = `http://${s.tenant.slug}.localhost:${s.server.port}`;
+}, 180_000);
+afterAll(async () => {
+  await loopback.close();
+  await teardown(s);
+});
+
+describe('MCP authorization', () => {
+  it('answers a request without a token with 401 and the resource metadata URL', async () => {
+    const res = await tenantFetch(`${origin}/mcp`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="mcp", resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`);
+    const params = extractWWWAuthenticateParams(res);
+    expect(params.resourceMetadataUrl?.href).toBe(`${origin}/.well-known/oauth-protected-resource/mcp`);
+  });
+
+  it('serves RFC 9728 and RFC 8414 metadata naming the tenant\'s issuer, with none for public clients', async () => {
+    const prm = await (await tenantFetch(`${origin}/.well-known/oauth-protected-resource/mcp`)).json() as Record<string, any>;
+    expect(prm.resource).toBe(`${origin}/mcp`);
+    expect(prm.authorization_servers).toEqual([`${origin}/api/v1/auth/oauth2`]);
+    expect(prm.scopes_supported).toContain('findings:read');
+    expect(prm.bearer_methods_supported).toEqual(['header']);
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/api/v1/auth/oauth2']) {
+      const as = await (await tenantFetch(`${origin}${path}`)).json() as Record<string, any>;
+      expect(as.issuer).toBe(`${origin}/api/v1/auth/oauth2`);
+      expect(as.authorization_endpoint).toBe(`${origin}/api/v1/auth/oauth2/authorize`);
+      expect(as.token_endpoint).toBe(`${origin}/api/v1/auth/oauth2/token`);
+      expect(as.registration_endpoint).toBe(`${origin}/api/v1/auth/oauth2/register`);
+      expect(as.token_endpoint_auth_methods_supported).toContain('none');
+      expect(as.code_challenge_methods_supported).toEqual(['S256']);
+      expect(as.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'client_credentials', 'refresh_token']));
+    }
+  });
+
+  it('lets the MCP SDK client discover, register (DCR, public), authorize and exchange a code for a token the MCP endpoint accepts', async () => {
+    const info = await discoverOAuthServerInfo(`${origin}/mcp`, { fetchFn: tenantFetch });
+    expect(info.authorizationServerUrl).toBe(`${origin}/api/v1/auth/oauth2`);
+    const redirect = 'http://localhost:43210/callback';
+    const registered = await registerClient(info.authorizationServerUrl, {
+      metadata: info.authorizationServerMetadata,
+      clientMetadata: { client_name: 'Claude', redirect_uris: [redirect, 'https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+      fetchFn: tenantFetch,
+    });
+    expect(registered.client_id).toMatch(/^oac_/);
+    expect(registered.client_secret).toBeUndefined();
+    // The admin sees it among the tenant's clients, registered by itself.
+    const listed = await s.api.get('/oauth2/clients');
+    expect(listed.body.data.find((c: any) => c.id === registered.client_id)).toMatchObject({ name: 'Claude', client_type: 'public', registered: true });
+
+    const { authorizationUrl, codeVerifier } = await startAuthorization(info.authorizationServerUrl, {
+      metadata: info.authorizationServerMetadata, clientInformation: registered,
+      // A loopback redirect on another port than registered (RFC 8252 §7.3).
+      redirectUrl: 'http://localhost:50505/callback', scope: 'findings:read', state: 'st', resource: new URL(`${origin}/mcp`),
+    });
+    // The browser part: the user signed in on the tenant host gives consent through the JSON endpoints.
+    const user = await s.server.createUser(s.tenant, { role: 'viewer' });
+    const login = await tenantFetch(`${origin}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password, set_cookie: true }),
+    });
+    expect(login.status).toBe(200);
+    const jar = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const i = pair!.indexOf('=');
+        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+      }
+    };
+    keep(login);
+    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const authz = await tenantFetch(authorizationUrl.href, { redirect: 'manual', headers: { cookie: cookie() } });
+    expect(authz.status).toBe(303);
+    keep(authz);
+    const uid = authz.headers.get('location')!.split('/oauth/consent/')[1]!;
+    const csrf = decodeURIComponent(jar.get('__Host-neuro_csrf') ?? jar.get('neuro_csrf')!);
+    const details = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}`, { headers: { cookie: cookie() } });
+    expect(((await details.json()) as any).data.client.name).toBe('Claude');
+    const confirm = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}/confirm`, {
+      method: 'POST', headers: { cookie: cookie(), 'x-csrf-token': csrf, origin },
+    });
+    expect(confirm.status).toBe(200);
+    const resume = await tenantFetch(((await confirm.json()) as any).data.redirect_to, { redirect: 'manual', headers: { cookie: cookie() } });
+    const back = new URL(resume.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe('http://localhost:50505/callback');
+    const tokens = await exchangeAuthorization(info.authorizationServerUrl, {
+      metadata: info.authorizationServerMetadata, clientInformation: registered, authorizationCode: back.searchParams.get('code')!,
+      codeVerifier, redirectUri: 'http://localhost:50505/callback', iss: back.searchParams.get('iss')!, resource: new URL(`${origin}/mcp`), fetchFn: tenantFetch,
+    });
+    expect(tokens.scope).toBe('findings:read');
+    // The token works at /mcp on the tenant's host and on the bare host, and the REST API honours its scope.
+    const mcp = await tenantFetch(`${origin}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    expect(mcp.status).toBe(200);
+    const api = client(s.server.url, tokens.access_token);
+    expect((await api.get('/findings')).status).toBe(200);
+    expect((await api.post('/projects', { name: 'x' })).status).toBe(403);
+  });
+
+  it('refuses a DCR client with a redirect URI of another scheme than https or loopback http', async () => {
+    const res = await tenantFetch(`${origin}/api/v1/auth/oauth2/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['http://evil.example/callback'], token_endpoint_auth_method: 'none', client_name: 'x' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error).toBe('invalid_redirect_uri');
+  });
+});
