@@ -55,6 +55,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
+  'req.headers["x-neuro-inner-call"]',
   'res.headers["set-cookie"]',
 ];
 

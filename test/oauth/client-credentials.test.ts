@@ -41,6 +41,14 @@ describe('client_credentials', () => {
     const denied = await api.get('/assets');
     expect(denied.status).toBe(403);
     expect(denied.body.error.code).toBe('FORBIDDEN');
+    // Issued for the REST API (the default resource), it is not a token for the MCP endpoint.
+    const mcp = await fetch(`${s.server.origin}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    expect(mcp.status).toBe(401);
+    expect(mcp.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
   it('refuses a scope beyond the client or the service account role with invalid_scope', async () => {

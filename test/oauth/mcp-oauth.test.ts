@@ -117,9 +117,31 @@ describe('MCP authorization', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
     });
     expect(mcp.status).toBe(200);
+    // Its tools reach the data (the MCP endpoint's own calls to the REST routes), within its scope.
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const res = await tenantFetch(`${origin}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name, arguments: args } }),
+      });
+      expect(res.status).toBe(200);
+      // An SSE stream of one message, or plain JSON.
+      const text = await res.text();
+      const json = text.startsWith('{') ? text : text.split('\n').find((l) => l.startsWith('data: '))!.slice(6);
+      return (JSON.parse(json) as any).result as { isError?: boolean; content: { text: string }[] };
+    };
+    expect((await call('search_findings', {})).isError ?? false).toBe(false);
+    const refused = await call('create_finding', { project_id: 'proj_00000000000000000000000000', title: 'x', severity: 'Low' });
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toMatch(/FORBIDDEN|permission|scope/i);
+    // Issued for the MCP endpoint (RFC 8707), it is not a token for the REST API.
     const api = client(s.server.url, tokens.access_token);
-    expect((await api.get('/findings')).status).toBe(200);
-    expect((await api.post('/projects', { name: 'x' })).status).toBe(403);
+    const rest = await api.get('/findings');
+    expect(rest.status).toBe(401);
+    expect(rest.body.error.code).toBe('INVALID_TOKEN');
+    // Nor does a header copied from an MCP call's own requests make it one: the key never leaves the process.
+    const forged = await fetch(`${s.server.url}/findings`, { headers: { authorization: `Bearer ${tokens.access_token}`, 'x-neuro-inner-call': 'guess' } });
+    expect(forged.status).toBe(401);
   });
 
   it('refuses a DCR client with a redirect URI of another scheme than https or loopback http', async () => {

@@ -95,12 +95,12 @@ GRANT EXECUTE ON FUNCTION oauth_store_uid_lookup(bytea) TO neuro_app;
 -- and whether that owner and the client still stand.
 CREATE FUNCTION oauth_access_lookup(p_key bytea)
   RETURNS TABLE (tenant_id text, tenant_slug text, model text, grant_id text, client_id text, account_id text,
-                 service_account_id text, scope text, expires_at timestamptz, role text, owner_active boolean)
+                 service_account_id text, scope text, audience text, expires_at timestamptz, role text, owner_active boolean)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
 AS $$
   SELECT s.tenant_id, n.slug, s.model, s.grant_id, s.client_id, s.account_id,
          CASE WHEN s.model = 'ClientCredentials' THEN c.service_account_id END,
-         s.payload->>'scope', s.expires_at,
+         s.payload->>'scope', s.payload->>'aud', s.expires_at,
          CASE WHEN s.model = 'ClientCredentials' THEN sa.role ELSE u.role END,
          CASE WHEN s.model = 'ClientCredentials' THEN coalesce(sa.active AND sa.deleted_at IS NULL, false)
               ELSE coalesce(u.active, false) END

@@ -17,6 +17,11 @@ export interface Principal {
   serviceAccountId: string | null;
   role: Role;
   scopes: readonly string[];
+  /**
+   * An OAuth access token's resource (RFC 8707): `api` for the REST API, `mcp` for the MCP
+   * endpoint; it works only there (plugins/auth.ts). Other credentials are not bound to one.
+   */
+  resource?: 'api' | 'mcp';
 }
 
 export type VerifyResult =

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { grants, roleAllows, type Scope } from '../lib/scopes.js';
@@ -114,9 +115,24 @@ async function countRequest(limiter: RateLimiter, reply: FastifyReply, key: stri
  * The one credential check: credential → principal, the tenant host, the rate limit, CSRF for
  * cookie sessions, then the route's scope against both the credential's scopes and its owner's role.
  */
+/**
+ * The header the MCP endpoint's own calls to the REST routes carry (modules/mcp/rest.ts): they act
+ * for an MCP request, so an OAuth token issued for the MCP endpoint works there. Its value is a
+ * random key of this process that never leaves it.
+ */
+export const INNER_CALL_HEADER = 'x-neuro-inner-call';
+
+function isInnerCall(request: FastifyRequest, key: Buffer): boolean {
+  const value = request.headers[INNER_CALL_HEADER];
+  return typeof value === 'string' && value.length === key.length && timingSafeEqual(Buffer.from(value), key);
+}
+
 export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('viaCookie', false);
+  const innerKey = randomBytes(24).toString('base64url');
+  app.decorate('innerCallKey', innerKey);
+  const innerKeyBytes = Buffer.from(innerKey);
 
   // Every route and what it requires, for the role × scope tests and the documentation.
   const routes: RouteAccess[] = [];
@@ -157,6 +173,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
     if (hostTenant !== null && hostTenant !== principal.tenantSlug) {
       throw new UnauthorizedError('Invalid or missing authentication token', 'INVALID_TOKEN');
     }
+    // An OAuth access token works only at the resource it was issued for (RFC 8707; the MCP
+    // authorization spec requires the MCP endpoint to check it): the REST API or the MCP endpoint.
+    if (principal.resource) {
+      const resource = request.routeOptions.url === '/mcp' || isInnerCall(request, innerKeyBytes) ? 'mcp' : 'api';
+      if (principal.resource !== resource) {
+        throw new UnauthorizedError(`This token was issued for ${principal.resource === 'mcp' ? 'the MCP endpoint (/mcp)' : 'the REST API (/api/v1)'}, not for this one`, 'INVALID_TOKEN');
+      }
+    }
     if (viaCookie && !passesCsrf(request, deps.secret, principal.credentialId)) {
       throw new ForbiddenError('CSRF check failed: send the X-CSRF-Token header from the same origin', 'FORBIDDEN');
     }
@@ -188,5 +212,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
 declare module 'fastify' {
   interface FastifyInstance {
     routeAccess: RouteAccess[];
+    /** The value of INNER_CALL_HEADER in this process. */
+    innerCallKey: string;
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../types.js';
+import { INNER_CALL_HEADER } from '../../plugins/auth.js';
 
 /**
  * Headers that carry the caller's credential (and, for a cookie session, its CSRF proof), passed
@@ -20,11 +21,12 @@ export interface RestCall {
 
 /**
  * Calls a REST route as the MCP request's caller: same credential, same Host (so the same tenant),
- * same client address, over Fastify's inject. A tool is then exactly as permitted as the route it
+ * same client address, over Fastify's inject, marked as the MCP endpoint's own call (an OAuth token
+ * issued for the MCP endpoint works there, plugins/auth.ts). A tool is then exactly as permitted as the route it
  * mirrors, and its errors are the route's own.
  */
 export function restAs(app: App, request: FastifyRequest): RestCall {
-  const base: Record<string, string> = { host: request.host, 'x-request-id': request.id };
+  const base: Record<string, string> = { host: request.host, 'x-request-id': request.id, [INNER_CALL_HEADER]: app.innerCallKey };
   for (const name of CREDENTIAL_HEADERS) {
     const value = request.headers[name];
     if (typeof value === 'string') base[name] = value;

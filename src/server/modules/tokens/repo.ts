@@ -86,6 +86,8 @@ export interface OauthAccessRow {
   account_id: string | null;
   service_account_id: string | null;
   scope: string | null;
+  /** The resource it was issued for (RFC 8707): `<origin>/api/v1` or `<origin>/mcp`. */
+  audience: string | null;
   expires_at: Date | string | null;
   role: string | null;
   owner_active: boolean;

@@ -31,6 +31,15 @@ function toMillis(value: Date | string | null): number | null {
   return value === null ? null : new Date(value).getTime();
 }
 
+/** `https://acme.example.com/mcp` → `mcp`; the REST API's `…/api/v1` (or anything else: the narrowest) → `api`. */
+function resourceOf(audience: string | null): 'api' | 'mcp' {
+  try {
+    return audience !== null && new URL(audience).pathname === '/mcp' ? 'mcp' : 'api';
+  } catch {
+    return 'api';
+  }
+}
+
 function asRole(role: string): Role {
   return (ROLES as readonly string[]).includes(role) ? (role as Role) : 'viewer';
 }
@@ -177,6 +186,7 @@ export function createTokenService(deps: { db: Database; secret: string; keys?: 
           serviceAccountId: service ? row.service_account_id : null,
           role: asRole(row.role),
           scopes: (row.scope ?? '').split(' ').filter((s) => (SCOPES as readonly string[]).includes(s)),
+          resource: resourceOf(row.audience),
         },
         expiresAt: toMillis(row.expires_at),
         revokedAt: null,
