@@ -144,6 +144,82 @@ describe('MCP authorization', () => {
     expect(forged.status).toBe(401);
   });
 
+  it('takes a client ID metadata document as the client (its https URL as client_id), and an admin who removes it keeps it out', async () => {
+    const clientId = 'https://mcp-client.example/oauth/client.json';
+    const redirect = 'http://localhost:50606/callback';
+    const documents = new Map<string, unknown>([[clientId, {
+      client_id: clientId, client_name: 'Example MCP client', redirect_uris: [redirect],
+      token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    }]]);
+    // The document is served from memory: oidc-provider fetches with the global fetch (https only,
+    // and never a loopback address, so no test server could serve it).
+    const realFetch = globalThis.fetch;
+    const fetched: string[] = [];
+    globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+      const href = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
+      if (!documents.has(href)) return realFetch(url, init);
+      fetched.push(href);
+      return new Response(JSON.stringify(documents.get(href)), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'max-age=60' } });
+    }) as typeof fetch;
+    try {
+      const as = await (await tenantFetch(`${origin}/.well-known/oauth-authorization-server`)).json() as Record<string, any>;
+      expect(as.client_id_metadata_document_supported).toBe(true);
+      const { authorizationUrl, codeVerifier } = await startAuthorization(`${origin}/api/v1/auth/oauth2`, {
+        metadata: as as never, clientInformation: { client_id: clientId },
+        redirectUrl: redirect, scope: 'findings:read', state: 'st', resource: new URL(`${origin}/mcp`),
+      });
+      const user = await s.server.createUser(s.tenant, { role: 'viewer' });
+      const jar = new Map<string, string>();
+      const keep = (res: Response) => {
+        for (const c of res.headers.getSetCookie()) {
+          const [pair] = c.split(';');
+          const i = pair!.indexOf('=');
+          jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+        }
+      };
+      const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      keep(await tenantFetch(`${origin}/api/v1/auth/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password, set_cookie: true }),
+      }));
+      const authz = await tenantFetch(authorizationUrl.href, { redirect: 'manual', headers: { cookie: cookie() } });
+      expect(authz.status, await authz.clone().text()).toBe(303);
+      keep(authz);
+      expect(fetched).toEqual([clientId]);
+      const uid = authz.headers.get('location')!.split('/oauth/consent/')[1]!;
+      const csrf = decodeURIComponent(jar.get('__Host-neuro_csrf') ?? jar.get('neuro_csrf')!);
+      const details = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}`, { headers: { cookie: cookie() } });
+      expect(((await details.json()) as any).data.client.name).toBe('Example MCP client');
+      const confirm = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}/confirm`, {
+        method: 'POST', headers: { cookie: cookie(), 'x-csrf-token': csrf, origin },
+      });
+      expect(confirm.status).toBe(200);
+      const resume = await tenantFetch(((await confirm.json()) as any).data.redirect_to, { redirect: 'manual', headers: { cookie: cookie() } });
+      const back = new URL(resume.headers.get('location')!);
+      const tokens = await exchangeAuthorization(`${origin}/api/v1/auth/oauth2`, {
+        metadata: as as never, clientInformation: { client_id: clientId }, authorizationCode: back.searchParams.get('code')!,
+        codeVerifier, redirectUri: redirect, iss: back.searchParams.get('iss')!, resource: new URL(`${origin}/mcp`), fetchFn: tenantFetch,
+      });
+      const mcp = (token: string) => tenantFetch(`${origin}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      expect((await mcp(tokens.access_token)).status).toBe(200);
+      // The tenant's admins see it among their apps; removing it ends its tokens and keeps it out.
+      const listed = await s.api.get('/oauth2/clients');
+      expect(listed.body.data.find((c: any) => c.id === clientId)).toMatchObject({ name: 'Example MCP client', client_type: 'public', registered: true });
+      expect((await s.api.del(`/oauth2/clients/${encodeURIComponent(clientId)}`)).status).toBe(204);
+      expect((await mcp(tokens.access_token)).status).toBe(401);
+      const again = await tenantFetch(authorizationUrl.href, { redirect: 'manual', headers: { cookie: cookie() } });
+      expect(again.status).not.toBe(303);
+      // Another tenant never sees it.
+      const t2 = await s.server.createTenant();
+      expect((await client(s.server.url, t2.token).get('/oauth2/clients')).body.data.find((c: any) => c.id === clientId)).toBeUndefined();
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it('refuses a DCR client with a redirect URI of another scheme than https or loopback http', async () => {
     const res = await tenantFetch(`${origin}/api/v1/auth/oauth2/register`, {
       method: 'POST', headers: { 'content-type': 'application/json' },

@@ -1,7 +1,7 @@
 -- The OAuth 2.0 authorization server (modules/oauth, oidc-provider).
 --
 -- oauth_clients: the apps a tenant lets its users connect (or that registered themselves through
--- dynamic client registration). The client secret is stored only as its keyed hash (HMAC under the
+-- dynamic client registration, or came with a client ID metadata document). The client secret is stored only as its keyed hash (HMAC under the
 -- server secret), like API tokens.
 CREATE TABLE oauth_clients (
   tenant_id          text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -23,7 +23,10 @@ CREATE TABLE oauth_clients (
   CHECK ((client_type = 'public') = (auth_method = 'none')),
   CHECK ((client_type = 'public') = (secret_hash IS NULL))
 );
-CREATE UNIQUE INDEX oauth_clients_id ON oauth_clients (id);
+-- The ids we issue (`oac_…`) are unique across tenants, so a client id alone finds its tenant. A
+-- client known by its metadata document (its id is that document's https URL, the same in every
+-- tenant that lets it in) has a row per tenant.
+CREATE UNIQUE INDEX oauth_clients_id ON oauth_clients (id) WHERE id NOT LIKE 'https://%';
 
 -- What oidc-provider persists (grants, codes, access and refresh tokens, interactions, its own
 -- sessions), one row each. A row is found by `key`, an HMAC of its model and id: the id of a code

@@ -108,7 +108,8 @@ export function createAdapterClass(deps: AdapterDeps, roleScopes: (role: string)
     }
 
     private async findClient(id: string): Promise<AdapterPayload | undefined> {
-      if (id.length > 64) return undefined;
+      // An https URL is a client ID metadata document's: oidc-provider fetches it (provider.ts).
+      if (id.length > 64 || id.startsWith('https://')) return undefined;
       const tenantId = await db.system((q) => repo.clientTenant(q, id));
       if (!tenantId || !admitTenant(tenantId)) return undefined;
       const row = await db.tenant(tenantId, (q) => repo.getClient(q, tenantId, id));

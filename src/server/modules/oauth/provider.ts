@@ -4,7 +4,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { newId } from '../../lib/ids.js';
 import { ROLE_SCOPES, ROLES, SCOPES, type Role } from '../../lib/scopes.js';
 import { clientSecretHash, createAdapterClass, type AdapterDeps } from './adapter.js';
-import { currentScope } from './context.js';
+import { admitTenant, currentScope } from './context.js';
 import * as repo from './repo.js';
 
 /** Where the authorization server lives under an origin. */
@@ -35,6 +35,8 @@ export function resourcesOf(origin: string) {
 export interface ProviderDeps extends AdapterDeps {
   /** Fastify's trustProxy is on: believe X-Forwarded-Proto/Host as Fastify does. */
   proxy: boolean;
+  /** Where a client arriving on a host without a tenant part lands (as dynamic registration does). */
+  bootstrapTenantId: () => Promise<string | null>;
 }
 
 /**
@@ -128,6 +130,23 @@ export function createProviders(deps: ProviderDeps) {
         registration: {
           enabled: true,
           idFactory: () => newId('oac'),
+        },
+        // Client ID metadata documents (the MCP authorization spec's preferred registration): a
+        // client_id that is an https URL is fetched there (https only, special-use and private
+        // addresses refused, 5 kB at most, cached as its Cache-Control says within 30 s – 1 day),
+        // public clients only. It joins the tenant as a row of oauth_clients (tokens, grants and the
+        // admins' list need one), and an admin who removes it keeps it out.
+        clientIdMetadataDocument: {
+          enabled: true,
+          ack: 'draft-02',
+          allowClient: async (_ctx, client) => {
+            const scope = currentScope();
+            const tenantId = scope.tenantId ?? (await deps.bootstrapTenantId());
+            if (!tenantId || !admitTenant(tenantId)) return false;
+            const name = (client.clientName ?? new URL(client.clientId).host).slice(0, 200);
+            return deps.db.tenant(tenantId, (q) =>
+              repo.admitMetadataClient(q, tenantId, { id: client.clientId, name, redirectUris: [...(client.redirectUris ?? [])], scopes: SCOPES }));
+          },
         },
         resourceIndicators: {
           enabled: true,

@@ -115,6 +115,27 @@ export async function insertClient(q: Queryable, tenantId: string, c: NewClient)
   );
 }
 
+/**
+ * A client known by its metadata document (client ID metadata documents): its row in this tenant,
+ * made on first use and kept up to date with the document (name, redirect URIs). False when an
+ * admin removed it: then it stays out.
+ */
+export async function admitMetadataClient(
+  q: Queryable, tenantId: string, c: { id: string; name: string; redirectUris: string[]; scopes: readonly string[] },
+): Promise<boolean> {
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO oauth_clients AS c (tenant_id, id, name, client_type, auth_method, redirect_uris, scopes, registered)
+     VALUES ($1, $2, $3, 'public', 'none', $4, $5, true)
+     ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris, updated_at = now()
+       WHERE c.deleted_at IS NULL AND (c.name, c.redirect_uris) IS DISTINCT FROM (excluded.name, excluded.redirect_uris)
+     RETURNING c.id`,
+    [tenantId, c.id, c.name, c.redirectUris, [...c.scopes]],
+  );
+  if (rows.length > 0) return true;
+  const kept = await q.query<{ id: string }>('SELECT id FROM oauth_clients WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [tenantId, c.id]);
+  return kept.rows.length > 0;
+}
+
 export async function tenantBySlug(q: Queryable, slug: string): Promise<{ id: string; name: string } | undefined> {
   return (await q.query<{ id: string; name: string }>('SELECT id, name FROM tenants WHERE slug = $1', [slug])).rows[0];
 }

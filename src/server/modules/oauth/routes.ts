@@ -4,12 +4,11 @@ import { callerOf } from '../../lib/caller.js';
 import { Envelope, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { sendData, sendPage } from '../../lib/reply.js';
 import {
-  GrantParams, Interaction, InteractionDone, OauthClient, OauthClientCreate, OauthClientCreated, OauthClientListQuery, OauthGrant,
+  ClientParams, GrantParams, Interaction, InteractionDone, OauthClient, OauthClientCreate, OauthClientCreated, OauthClientListQuery, OauthGrant,
   OauthGrantListQuery, UidParams,
 } from './schemas.js';
 import { createOauthService } from './service.js';
 import { originOf } from './shared.js';
-import { IdParams } from '../../lib/schemas.js';
 
 const noStore = { 'cache-control': 'no-store' };
 
@@ -48,7 +47,7 @@ export const oauthModule: Module = {
     }, async (req, reply) => sendPage(reply, await service.listClients(callerOf(req), req.query)));
 
     app.get('/oauth2/clients/:id', {
-      schema: { operationId: 'getOauthClient', tags, summary: 'Get an OAuth client', params: IdParams, response: { 200: Envelope(OauthClient), ...errorResponses } },
+      schema: { operationId: 'getOauthClient', tags, summary: 'Get an OAuth client', params: ClientParams, response: { 200: Envelope(OauthClient), ...errorResponses } },
       config: { scope: 'admin' },
     }, async (req, reply) => sendData(reply, await service.getClient(callerOf(req), req.params.id)));
 
@@ -58,7 +57,7 @@ export const oauthModule: Module = {
     }, async (req, reply) => sendData(reply.headers(noStore), await service.createClient(callerOf(req), req.body), 201));
 
     app.delete('/oauth2/clients/:id', {
-      schema: { operationId: 'deleteOauthClient', tags, summary: 'Delete an OAuth client and revoke every grant and token it holds', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: { operationId: 'deleteOauthClient', tags, summary: 'Delete an OAuth client and revoke every grant and token it holds', params: ClientParams, response: { 204: Type.Null(), ...errorResponses } },
       config: { scope: 'admin' },
     }, async (req, reply) => {
       await service.deleteClient(callerOf(req), req.params.id);

@@ -49,6 +49,8 @@ export const OauthGrant = Type.Object({
 export const OauthGrantListQuery = ListQuerySchema(['created_at'], {});
 
 export const GrantParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+/** A client id: ours (`oac_…`), or the https URL of a client ID metadata document. */
+export const ClientParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 2000 }) });
 export const UidParams = Type.Object({ uid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 
 export const Interaction = Type.Object({

@@ -14,7 +14,10 @@ const tenantsBySlug = new WeakMap<AppContext, Map<string, { id: string; name: st
 export function providersOf(ctx: AppContext): Providers {
   let p = byApp.get(ctx);
   if (!p) {
-    p = createProviders({ db: ctx.db, secret: ctx.secret, tokens: ctx.tokens, proxy: ctx.config.trustProxy !== false });
+    p = createProviders({
+      db: ctx.db, secret: ctx.secret, tokens: ctx.tokens, proxy: ctx.config.trustProxy !== false,
+      bootstrapTenantId: async () => (await tenantOfSlug(ctx, ctx.config.bootstrapTenant))?.id ?? null,
+    });
     byApp.set(ctx, p);
   }
   return p;

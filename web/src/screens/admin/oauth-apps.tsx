@@ -146,7 +146,7 @@ export function Component() {
         <div className="section-head">
           <div>
             <h2 id="oauth-apps-title">Registered apps</h2>
-            <p>Apps registered here, or by themselves through dynamic client registration (AI assistants over MCP).</p>
+            <p>Apps registered here, or by themselves (AI assistants over MCP): through dynamic client registration, or with a client ID metadata document (its URL is the app's id). Deleting a self-registered app keeps it out.</p>
           </div>
           <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>Register app</Button>
         </div>
