@@ -79,6 +79,14 @@ async function consent(scope: string, who: { email: string; password: string } =
   return { page, callbackUrl: await back, verifier, state };
 }
 
+/** One token endpoint request, as a form post, with its status and JSON body. */
+async function tokenRequest(form: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${s.server.origin}/api/v1/auth/oauth2/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 describe('authorization code with PKCE', () => {
   let tokens: oidc.TokenEndpointResponse;
 
@@ -147,6 +155,33 @@ describe('authorization code with PKCE', () => {
       .rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await client(s.server.url, ok.access_token).get('/findings')).status).toBe(401);
     void verifier;
+  });
+
+  it('a concurrent burst of exchanges of one code gets tokens once, and the rest invalid_grant', async () => {
+    const { callbackUrl, verifier } = await consent('findings:read');
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code', code: callbackUrl.searchParams.get('code')!, redirect_uri: REDIRECT,
+      client_id: clientId, code_verifier: verifier,
+    });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => tokenRequest(form)));
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) expect(a).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    // The reuse revoked the grant: the one token it gave works no more, whenever it was written.
+    expect((await client(s.server.url, won[0]!.body.access_token as string).get('/findings')).status).toBe(401);
+  });
+
+  it('a concurrent burst of refreshes with one refresh token rotates it once, and the rest invalid_grant', async () => {
+    const { callbackUrl, verifier, state } = await consent('findings:read');
+    const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: verifier, expectedState: state });
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => tokenRequest(form)));
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) expect(a).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect((await client(s.server.url, won[0]!.body.access_token as string).get('/findings')).status).toBe(401);
+    expect((await client(s.server.url, tokens.access_token).get('/findings')).status).toBe(401);
+    expect((await tokenRequest(new URLSearchParams({ ...Object.fromEntries(form), refresh_token: won[0]!.body.refresh_token as string }))).status).toBe(400);
   });
 
   it('refuses a redirect URI that is not registered exactly, without redirecting to it', async () => {

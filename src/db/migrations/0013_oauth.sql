@@ -113,6 +113,10 @@ AS $$
     LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.account_id
     LEFT JOIN service_accounts sa ON sa.tenant_id = s.tenant_id AND sa.id = c.service_account_id
    WHERE s.key = p_key AND s.model IN ('AccessToken', 'ClientCredentials')
+     -- A user's token stands only while its grant does: a revoked grant (a disconnect, or a reused
+     -- code or refresh token) ends even a token written a moment after it was revoked.
+     AND (s.model = 'ClientCredentials' OR EXISTS (
+       SELECT 1 FROM oauth_store g WHERE g.tenant_id = s.tenant_id AND g.grant_id = s.grant_id AND g.model = 'Grant'))
 $$;
 REVOKE ALL ON FUNCTION oauth_access_lookup(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oauth_access_lookup(bytea) TO neuro_app;

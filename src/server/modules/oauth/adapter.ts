@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../../../db/driver.js';
 import { oauthKey } from '../../lib/oauth-keys.js';
 import type { TokenService } from '../../lib/principal.js';
@@ -134,10 +134,19 @@ export function createAdapterClass(deps: AdapterDeps, roleScopes: (role: string)
       return undefined; // the device flow is not enabled
     }
 
+    /**
+     * oidc-provider reads a code or refresh token, sees it unused, then consumes it: two requests
+     * at once would both see it unused. Taking it here is atomic, and the request that comes
+     * second is treated as the reuse it is (RFC 6749 §4.1.2, refresh token rotation): the grant
+     * and every token it gave are revoked, and the request fails with invalid_grant.
+     */
     async consume(id: string): Promise<void> {
       const tenantId = currentScope().tenantId;
       if (!tenantId) return;
-      await db.tenant(tenantId, (q) => repo.consumeStored(q, tenantId, this.key(id)));
+      const { first, grantId } = await db.tenant(tenantId, (q) => repo.consumeStored(q, tenantId, this.key(id)));
+      if (first) return;
+      if (grantId) await this.revokeByGrantId(grantId);
+      throw new errors.InvalidGrant(`${this.name === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
     }
 
     async destroy(id: string): Promise<void> {

@@ -39,8 +39,18 @@ export async function findStoredByUid(q: Queryable, uidKey: Buffer): Promise<Sto
   return rows[0];
 }
 
-export async function consumeStored(q: Queryable, tenantId: string, key: Buffer): Promise<void> {
-  await q.query('UPDATE oauth_store SET consumed_at = now() WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
+/**
+ * Marks a code or refresh token used, once: the row's grant when this call was the first, or
+ * `{ first: false }` when another request had already taken it (at the same moment, too).
+ */
+export async function consumeStored(q: Queryable, tenantId: string, key: Buffer): Promise<{ first: boolean; grantId: string | null }> {
+  const { rows } = await q.query<{ first: boolean; grant_id: string | null }>(
+    `WITH taken AS (UPDATE oauth_store SET consumed_at = now() WHERE tenant_id = $1 AND key = $2 AND consumed_at IS NULL RETURNING grant_id)
+     SELECT true AS first, grant_id FROM taken
+     UNION ALL SELECT false, grant_id FROM oauth_store WHERE tenant_id = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM taken)`,
+    [tenantId, key],
+  );
+  return { first: rows[0]?.first ?? false, grantId: rows[0]?.grant_id ?? null };
 }
 
 export async function destroyStored(q: Queryable, tenantId: string, key: Buffer): Promise<{ model: string; grant_id: string | null; client_id: string | null } | undefined> {
