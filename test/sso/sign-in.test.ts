@@ -165,6 +165,20 @@ describe('SSO sign-in', () => {
     expect(replay.headers.getSetCookie().some((c) => c.startsWith('neuro_session='))).toBe(false);
   });
 
+  it('uses a state once under a concurrent burst of the same callback: one session, the rest refused', async () => {
+    const jar = new Jar();
+    const { callbackUrl } = await signInThroughIdp(jar, start(), 'alice', { stopAtCallback: true });
+    const binding = jar.header(s.server.origin);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(callbackUrl!, { redirect: 'manual', headers: { cookie: binding } })));
+    const signedIn = answers.filter((a) => a.headers.getSetCookie().some((c) => c.startsWith('neuro_session=')));
+    expect(signedIn).toHaveLength(1);
+    expect(signedIn[0]!.headers.get('location')).toBe('/');
+    for (const a of answers.filter((x) => !signedIn.includes(x))) {
+      expect(a.status).toBe(302);
+      expect(a.headers.get('location')).toMatch(/^\/sign-in\?sso_error=sso_state_invalid/);
+    }
+  });
+
   it('refuses a callback in a browser that did not start the sign-in, or with another state (login CSRF)', async () => {
     const jar = new Jar();
     const { callbackUrl } = await signInThroughIdp(jar, start(), 'alice', { stopAtCallback: true });
