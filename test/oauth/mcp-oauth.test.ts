@@ -25,6 +25,42 @@ afterAll(async () => {
   await teardown(s);
 });
 
+/**
+ * The browser part of an authorization, as the web app's JSON calls: a new viewer signs in on the
+ * tenant host, opens the authorization URL, reads the consent details and allows. Where the
+ * server sends the browser back, the app's name the consent screen showed, and the session cookie.
+ */
+async function consentAsViewer(authorizationUrl: URL) {
+  const user = await s.server.createUser(s.tenant, { role: 'viewer' });
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const login = await tenantFetch(`${origin}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password, set_cookie: true }),
+  });
+  expect(login.status).toBe(200);
+  keep(login);
+  const authz = await tenantFetch(authorizationUrl.href, { redirect: 'manual', headers: { cookie: cookie() } });
+  expect(authz.status, await authz.clone().text()).toBe(303);
+  keep(authz);
+  const uid = authz.headers.get('location')!.split('/oauth/consent/')[1]!;
+  const csrf = decodeURIComponent(jar.get('__Host-neuro_csrf') ?? jar.get('neuro_csrf')!);
+  const details = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}`, { headers: { cookie: cookie() } });
+  const clientName = ((await details.json()) as any).data.client.name as string;
+  const confirm = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}/confirm`, {
+    method: 'POST', headers: { cookie: cookie(), 'x-csrf-token': csrf, origin },
+  });
+  expect(confirm.status).toBe(200);
+  const resume = await tenantFetch(((await confirm.json()) as any).data.redirect_to, { redirect: 'manual', headers: { cookie: cookie() } });
+  return { back: new URL(resume.headers.get('location')!), clientName, cookie };
+}
+
 describe('MCP authorization', () => {
   it('answers a request without a token with 401 and the resource metadata URL', async () => {
     const res = await tenantFetch(`${origin}/mcp`, {
@@ -75,35 +111,9 @@ describe('MCP authorization', () => {
       // A loopback redirect on another port than registered (RFC 8252 §7.3).
       redirectUrl: 'http://localhost:50505/callback', scope: 'findings:read', state: 'st', resource: new URL(`${origin}/mcp`),
     });
-    // The browser part: the user signed in on the tenant host gives consent through the JSON endpoints.
-    const user = await s.server.createUser(s.tenant, { role: 'viewer' });
-    const login = await tenantFetch(`${origin}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password, set_cookie: true }),
-    });
-    expect(login.status).toBe(200);
-    const jar = new Map<string, string>();
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair!.indexOf('=');
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
-    };
-    keep(login);
-    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const authz = await tenantFetch(authorizationUrl.href, { redirect: 'manual', headers: { cookie: cookie() } });
-    expect(authz.status).toBe(303);
-    keep(authz);
-    const uid = authz.headers.get('location')!.split('/oauth/consent/')[1]!;
-    const csrf = decodeURIComponent(jar.get('__Host-neuro_csrf') ?? jar.get('neuro_csrf')!);
-    const details = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}`, { headers: { cookie: cookie() } });
-    expect(((await details.json()) as any).data.client.name).toBe('Claude');
-    const confirm = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}/confirm`, {
-      method: 'POST', headers: { cookie: cookie(), 'x-csrf-token': csrf, origin },
-    });
-    expect(confirm.status).toBe(200);
-    const resume = await tenantFetch(((await confirm.json()) as any).data.redirect_to, { redirect: 'manual', headers: { cookie: cookie() } });
-    const back = new URL(resume.headers.get('location')!);
+    // The browser part: a user signed in on the tenant host gives consent through the JSON endpoints.
+    const { back, clientName } = await consentAsViewer(authorizationUrl);
+    expect(clientName).toBe('Claude');
     expect(back.origin + back.pathname).toBe('http://localhost:50505/callback');
     const tokens = await exchangeAuthorization(info.authorizationServerUrl, {
       metadata: info.authorizationServerMetadata, clientInformation: registered, authorizationCode: back.searchParams.get('code')!,
@@ -168,33 +178,9 @@ describe('MCP authorization', () => {
         metadata: as as never, clientInformation: { client_id: clientId },
         redirectUrl: redirect, scope: 'findings:read', state: 'st', resource: new URL(`${origin}/mcp`),
       });
-      const user = await s.server.createUser(s.tenant, { role: 'viewer' });
-      const jar = new Map<string, string>();
-      const keep = (res: Response) => {
-        for (const c of res.headers.getSetCookie()) {
-          const [pair] = c.split(';');
-          const i = pair!.indexOf('=');
-          jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-        }
-      };
-      const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      keep(await tenantFetch(`${origin}/api/v1/auth/login`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password, set_cookie: true }),
-      }));
-      const authz = await tenantFetch(authorizationUrl.href, { redirect: 'manual', headers: { cookie: cookie() } });
-      expect(authz.status, await authz.clone().text()).toBe(303);
-      keep(authz);
+      const { back, clientName, cookie } = await consentAsViewer(authorizationUrl);
       expect(fetched).toEqual([clientId]);
-      const uid = authz.headers.get('location')!.split('/oauth/consent/')[1]!;
-      const csrf = decodeURIComponent(jar.get('__Host-neuro_csrf') ?? jar.get('neuro_csrf')!);
-      const details = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}`, { headers: { cookie: cookie() } });
-      expect(((await details.json()) as any).data.client.name).toBe('Example MCP client');
-      const confirm = await tenantFetch(`${origin}/api/v1/auth/oauth2/interaction/${uid}/confirm`, {
-        method: 'POST', headers: { cookie: cookie(), 'x-csrf-token': csrf, origin },
-      });
-      expect(confirm.status).toBe(200);
-      const resume = await tenantFetch(((await confirm.json()) as any).data.redirect_to, { redirect: 'manual', headers: { cookie: cookie() } });
-      const back = new URL(resume.headers.get('location')!);
+      expect(clientName).toBe('Example MCP client');
       const tokens = await exchangeAuthorization(`${origin}/api/v1/auth/oauth2`, {
         metadata: as as never, clientInformation: { client_id: clientId }, authorizationCode: back.searchParams.get('code')!,
         codeVerifier, redirectUri: redirect, iss: back.searchParams.get('iss')!, resource: new URL(`${origin}/mcp`), fetchFn: tenantFetch,
