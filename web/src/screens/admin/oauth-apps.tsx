@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client';
-import { ApiError, describeError, unwrap } from '../../api/errors';
+import { describeError, unwrap } from '../../api/errors';
 import { queryClient } from '../../api/query';
 import { SCOPE_GROUPS, ADMIN } from '../../app/scopes';
 import { Button } from '../../ui/button';
 import { Dialog, useConfirm } from '../../ui/dialog';
+import { useDialogForm } from '../../ui/dialog-form';
 import { Banner, EmptyState } from '../../ui/feedback';
 import { Field } from '../../ui/field';
 import { formatDate } from '../../ui/format';
@@ -24,43 +25,29 @@ async function listClients(page: number) {
 type OauthClient = Awaited<ReturnType<typeof listClients>>['data'][number];
 
 function CreateDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [type, setType] = useState<'confidential' | 'public'>('confidential');
-  const [redirects, setRedirects] = useState('');
   const [scopes, setScopes] = useState<string[]>(['findings:read']);
-  const [saId, setSaId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const [fields, setFields] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<{ id: string; secret: string | null }>();
   const accounts = useQuery({ queryKey: ['service-accounts-all'], queryFn: () => unwrap(api.GET('/service-accounts', { params: { query: { limit: 100 } } })), enabled: open });
-
-  const close = () => {
-    setName(''); setRedirects(''); setScopes(['findings:read']); setSaId(''); setError(undefined); setFields({}); setCreated(undefined);
-    onClose();
-  };
-  const toggle = (s: string) => setScopes((xs) => (xs.includes(s) ? xs.filter((x) => x !== s) : [...xs, s]));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setFields({});
-    try {
+  const form = useDialogForm({
+    initial: () => ({ name: '', type: 'confidential', redirects: '', saId: '' }),
+    collections: [KEY],
+    onSaved: (res: { id: string; client_secret: string | null }) => setCreated({ id: res.id, secret: res.client_secret }),
+    onClose: () => {
+      setScopes(['findings:read']);
+      setCreated(undefined);
+      onClose();
+    },
+    save: async (v) => {
       const body = {
-        name: name.trim(), client_type: type, scopes: scopes as never,
-        redirect_uris: redirects.split(/\s+/).filter(Boolean),
-        ...(type === 'confidential' && saId ? { service_account_id: saId } : {}),
+        name: v.name.trim(), client_type: v.type as 'confidential' | 'public', scopes: scopes as never,
+        redirect_uris: v.redirects.split(/\s+/).filter(Boolean),
+        ...(v.type === 'confidential' && v.saId ? { service_account_id: v.saId } : {}),
       };
-      const res = await unwrap(api.POST('/oauth2/clients', { body }));
-      setCreated({ id: res.data.id, secret: res.data.client_secret });
-      await queryClient.invalidateQueries({ queryKey: [KEY] });
-    } catch (err) {
-      if (err instanceof ApiError) setFields(err.fields);
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+      return (await unwrap(api.POST('/oauth2/clients', { body }))).data;
+    },
+  });
+  const { values, set, errors: fields, submit, close } = form;
+  const toggle = (s: string) => setScopes((xs) => (xs.includes(s) ? xs.filter((x) => x !== s) : [...xs, s]));
 
   if (created) {
     return (
@@ -73,23 +60,23 @@ function CreateDialog({ open, onClose }: { open: boolean; onClose: () => void })
   return (
     <Dialog open={open} title="Register an OAuth app" onClose={close} wide footer={<>
       <Button onClick={close}>Cancel</Button>
-      <Button variant="primary" type="submit" form="oauth-app-form" busy={busy}>Register app</Button>
+      <Button variant="primary" type="submit" form="oauth-app-form" busy={form.mutation.isPending}>Register app</Button>
     </>}>
-      <form id="oauth-app-form" onSubmit={(e) => void submit(e)}>
-        {error && <Banner kind="error">{error}</Banner>}
-        <Field label="Name" error={fields.name}><input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} /></Field>
+      <form id="oauth-app-form" onSubmit={submit}>
+        {form.mutation.error && <Banner kind="error">{describeError(form.mutation.error)}</Banner>}
+        <Field label="Name" error={fields.name}><input value={values.name} onChange={set('name')} required maxLength={200} /></Field>
         <Field label="Type" hint="Confidential: a server that keeps a secret. Public: a browser, desktop or CLI app (PKCE, no secret).">
-          <select value={type} onChange={(e) => setType(e.target.value as 'confidential' | 'public')}>
+          <select value={values.type} onChange={set('type')}>
             <option value="confidential">Confidential</option>
             <option value="public">Public</option>
           </select>
         </Field>
         <Field label="Redirect URIs" error={fields.redirect_uris} hint="One per line, matched exactly (a loopback http URI matches on any port).">
-          <textarea value={redirects} onChange={(e) => setRedirects(e.target.value)} rows={3} />
+          <textarea value={values.redirects} onChange={set('redirects')} rows={3} />
         </Field>
-        {type === 'confidential' && (
+        {values.type === 'confidential' && (
           <Field label="Service account (client credentials)" error={fields.service_account_id} hint="Optional: the account the app acts as with client_credentials.">
-            <select value={saId} onChange={(e) => setSaId(e.target.value)}>
+            <select value={values.saId} onChange={set('saId')}>
               <option value="">None</option>
               {accounts.data?.data.map((a) => <option key={a.id} value={a.id}>{a.name} ({a.role})</option>)}
             </select>
