@@ -17,12 +17,10 @@
  * over rounds, which run the scenarios in a shuffled order). Target: the
  * cached API token adds at most 10 % over no-auth (ratio ≥ 0.91 in requests/s).
  */
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { benchDatabase, numberFlag } from './lib.js';
+import { announceReady, benchDatabase, numberFlag, serveChild } from './lib.js';
 
 interface Ready {
   url: string;
@@ -69,13 +67,10 @@ async function serve() {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   const ready: Ready = { url: `http://127.0.0.1:${port}/api/v1`, findingId: finding.data.id, apiToken: t.token, jwt, verifyMicros };
-  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
-  const stop = async () => {
+  announceReady(ready, async () => {
     await app.close();
     await cleanup();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
+  });
   // The parent asks for the CPU time this process has used, to measure the server's own cost per request.
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line === 'cpu') {
@@ -83,7 +78,6 @@ async function serve() {
       process.stdout.write(`CPU ${u.user + u.system}\n`);
     }
   });
-  process.stdin.on('end', () => void stop()); // the parent went away
 }
 
 async function main() {
@@ -91,17 +85,10 @@ async function main() {
   const duration = numberFlag('duration', 5);
   const connections = numberFlag('connections', 16);
   const rounds = numberFlag('rounds', 5);
-  const file = fileURLToPath(import.meta.url);
-  const tsx = path.join(path.dirname(file), '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [file, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
-  const lines = createInterface({ input: child.stdout! });
+  const { ready, child, lines } = await serveChild<Ready>(fileURLToPath(import.meta.url));
   let onCpu: ((micros: number) => void) | undefined;
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as Ready);
-      if (line.startsWith('CPU ')) onCpu?.(Number(line.slice(4)));
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  lines.on('line', (line) => {
+    if (line.startsWith('CPU ')) onCpu?.(Number(line.slice(4)));
   });
   const serverCpu = () =>
     new Promise<number>((resolve) => {

@@ -4,7 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
 import pg from 'pg';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -96,4 +97,63 @@ export async function benchDatabase(prefix: string) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   return { config, db, secret: config.secret!, cleanup };
+}
+
+/**
+ * Runs a bench file again as its own server (`<file> --serve`, with this run's flags) in a child
+ * process, and resolves with what the child announced (announceReady). `lines` is the child's
+ * output, for benches that ask it more later.
+ */
+export async function serveChild<T>(file: string): Promise<{ ready: T; child: ChildProcess; lines: Interface }> {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [file, '--serve', ...process.argv.slice(2)], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<T>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as T);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { ready, child, lines };
+}
+
+/** In a serveChild child: tells the parent what it needs, and runs `stop` on SIGTERM or when the parent goes away. */
+export function announceReady(ready: unknown, stop: () => Promise<void>): void {
+  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+  const end = async () => {
+    await stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void end());
+  process.stdin.on('end', () => void end());
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** What autocannon reports of a run that round statistics keep. */
+interface RunResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+
+/** Scenarios' autocannon results over rounds, and their medians (requests/s, p50, p99) and total errors. */
+export function roundStats() {
+  const acc = new Map<string, { rps: number[]; p50: number[]; p99: number[]; errors: number }>();
+  return {
+    add(name: string, out: RunResult) {
+      const a = acc.get(name) ?? { rps: [], p50: [], p99: [], errors: 0 };
+      a.rps.push(out.requests.average);
+      a.p50.push(out.latency.p50);
+      a.p99.push(out.latency.p99);
+      a.errors += out.errors + out.non2xx;
+      acc.set(name, a);
+    },
+    /** The scenario's medians as table cells: req/s, p50, p99, errors. */
+    cells(name: string): string[] {
+      const a = acc.get(name)!;
+      return [String(Math.round(median(a.rps))), String(median(a.p50)), String(median(a.p99)), String(a.errors)];
+    },
+  };
 }

@@ -14,11 +14,8 @@
  * REST's taken within each round (medians over rounds: the machine may be busy with other work).
  */
 import os from 'node:os';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { benchDatabase, flag, log, numberFlag } from './lib.js';
+import { announceReady, benchDatabase, flag, log, median, numberFlag, roundStats, serveChild } from './lib.js';
 
 interface Ready {
   origin: string;
@@ -37,14 +34,10 @@ async function serve() {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   const ready: Ready = { origin: `http://127.0.0.1:${port}`, token: seeded.token, projects: seeded.projects, findings: seeded.findings };
-  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
-  const stop = async () => {
+  announceReady(ready, async () => {
     await app.close();
     await cleanup();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.stdin.on('end', () => void stop()); // the parent went away
+  });
 }
 
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', 'Info'];
@@ -73,16 +66,7 @@ async function main() {
   const duration = numberFlag('duration', 5);
   const rounds = numberFlag('rounds', 3);
   const connectionCounts = (flag('connections') ?? '1,4,16').split(',').map(Number);
-  const file = fileURLToPath(import.meta.url);
-  const tsx = path.join(path.dirname(file), '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [file, '--serve', ...process.argv.slice(2)], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
-  const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)) as Ready);
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
+  const { ready, child } = await serveChild<Ready>(fileURLToPath(import.meta.url));
   const auth = { authorization: `Bearer ${ready.token}` };
   const restRequest = () => ({ method: 'GET' as const, path: `/api/v1/findings?${new URLSearchParams(Object.entries(randomQuery(ready.projects)).map(([k, v]) => [k, String(v)]))}`, headers: auth });
   let rpcId = 0;
@@ -116,31 +100,25 @@ async function main() {
   log(`warming up (${Math.min(duration, 3)} s each)…`);
   for (const s of scenarios) await run(s, 4, Math.min(duration, 3));
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const table: string[] = [];
   for (const connections of connectionCounts) {
-    const acc = new Map<string, { rps: number[]; p50: number[]; p99: number[]; errors: number }>();
+    const stats = roundStats();
     const ratios: number[] = [];
     for (let r = 1; r <= rounds; r++) {
       const p99 = new Map<string, number>();
       for (const s of [...scenarios].sort(() => Math.random() - 0.5)) {
         const out = await run(s, connections, duration);
-        const a = acc.get(s.name) ?? { rps: [], p50: [], p99: [], errors: 0 };
-        a.rps.push(out.requests.average);
-        a.p50.push(out.latency.p50);
-        a.p99.push(out.latency.p99);
-        a.errors += out.errors + out.non2xx;
-        acc.set(s.name, a);
+        stats.add(s.name, out);
         p99.set(s.name, out.latency.p99);
       }
       ratios.push(p99.get('mcp')! / p99.get('rest')!);
       log(`${connections} connections, round ${r}: p99 rest ${p99.get('rest')} ms, mcp ${p99.get('mcp')} ms`);
     }
     for (const s of scenarios) {
-      const a = acc.get(s.name)!;
+      const [rps, p50, p99, errors] = stats.cells(s.name);
       table.push(
-        `${String(connections).padStart(11)}  ${s.name.padEnd(8)} ${String(Math.round(median(a.rps))).padStart(6)}  ${String(median(a.p50)).padStart(6)}  ${String(median(a.p99)).padStart(6)}` +
-          `  ${(s.name === 'mcp' ? median(ratios).toFixed(2) : '1.00').padStart(15)}  ${String(a.errors).padStart(6)}`,
+        `${String(connections).padStart(11)}  ${s.name.padEnd(8)} ${rps!.padStart(6)}  ${p50!.padStart(6)}  ${p99!.padStart(6)}` +
+          `  ${(s.name === 'mcp' ? median(ratios).toFixed(2) : '1.00').padStart(15)}  ${errors!.padStart(6)}`,
       );
     }
   }
