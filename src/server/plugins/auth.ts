@@ -36,6 +36,11 @@ declare module 'fastify' {
      * data version stands still: it must render only from tables its module lists in cachedTables.
      */
     cached?: boolean;
+    /**
+     * The protected resource (RFC 8707) a route belongs to: OAuth access tokens issued for another
+     * are refused. The REST API (`api`) unless a route says otherwise.
+     */
+    resource?: 'api' | 'mcp';
   }
   interface FastifyRequest {
     principal: Principal;
@@ -176,7 +181,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps) {
     // An OAuth access token works only at the resource it was issued for (RFC 8707; the MCP
     // authorization spec requires the MCP endpoint to check it): the REST API or the MCP endpoint.
     if (principal.resource) {
-      const resource = request.routeOptions.url === '/mcp' || isInnerCall(request, innerKeyBytes) ? 'mcp' : 'api';
+      const resource = config.resource ?? (isInnerCall(request, innerKeyBytes) ? 'mcp' : 'api');
       if (principal.resource !== resource) {
         throw new UnauthorizedError(`This token was issued for ${principal.resource === 'mcp' ? 'the MCP endpoint (/mcp)' : 'the REST API (/api/v1)'}, not for this one`, 'INVALID_TOKEN');
       }

@@ -56,7 +56,7 @@ export const mcpModule: Module = {
         summary: 'Model Context Protocol endpoint (Streamable HTTP, stateless)',
         response: mcpResponses,
       },
-      config: { principal: 'any' },
+      config: { principal: 'any', resource: 'mcp' },
       handler: async (request, reply) => {
         // A client that goes away aborts the exchange.
         const gone = new AbortController();
