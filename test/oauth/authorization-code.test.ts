@@ -76,7 +76,10 @@ async function consent(scope: string, who: { email: string; password: string } =
   await expect.poll(() => page.getByRole('heading', { name: 'Allow Report Assistant?' }).isVisible()).toBe(true);
   const back = callback();
   await page.getByRole('button', { name: 'Allow' }).click();
-  return { page, callbackUrl: await back, verifier, state };
+  const callbackUrl = await back;
+  // The page has landed at the app's redirect URI (a later goto would cut that navigation short).
+  await page.waitForURL((u) => u.href.startsWith(REDIRECT));
+  return { page, callbackUrl, verifier, state };
 }
 
 /** One token endpoint request, as a form post, with its status and JSON body. */
