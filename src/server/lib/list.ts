@@ -168,8 +168,10 @@ export async function listRows(
     const reach = p.add(offset + limit);
     const scan = (columns: string) => `SELECT ${columns} FROM ${table} ${a} WHERE ${[...pageWhere, `(${plans.gate})`].join(' AND ')}
         ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${plans.walkRows}`;
-    p.with.push(`list_walk AS MATERIALIZED (SELECT w.k, w.id FROM (${scan(`${sortSql} AS k, ${a}.id, (${plans.walk}) AS hit`)}) w
-        WHERE w.hit LIMIT ${reach}::int)`);
+    // The walk's other conditions are tested on the sort's index alone (an index-only scan, where
+    // it covers them) and only the rows that pass them are visited to test the plan's own.
+    p.with.push(`list_walk AS MATERIALIZED (SELECT w.k, w.id FROM (${scan(`${sortSql} AS k, ${a}.id`)}) w
+        WHERE (SELECT ${plans.walk} FROM ${table} ${a} WHERE ${a}.tenant_id = ${tenantParam} AND ${a}.id = w.id) LIMIT ${reach}::int)`);
     p.with.push(`list_walked AS MATERIALIZED (SELECT (${plans.gate}) AND ((SELECT count(*) FROM list_walk) >= ${reach}::int
         OR (SELECT count(*) FROM (${scan('1')}) x) < ${plans.walkRows}) AS ok)`);
     // One plan's ids, rendered once (the row's JSON planned once, not for each plan).

@@ -81,12 +81,15 @@ const SEVERITY_RANKS: Record<string, number> = { Critical: 4, High: 3, Medium: 2
 const STATUS_RANKS = Object.fromEntries(FINDING_STATUSES.map((s, i) => [s, i + 1]));
 
 /**
- * The same condition on the value's rank too: sorted by severity (or status) and filtered by it,
+ * Sorted by severity (or status) and filtered by it, the same condition on the value's rank too:
  * the page is then a range of the sort's index, not a walk past every row of the other values.
+ * Only then: the other sorts' indexes carry the value, not its rank, and a condition on the rank
+ * there would visit each row of the walk to test it.
  */
-function ranked(filter: Filter, column: string, ranks: Record<string, number>): Filter {
+function ranked(filter: Filter, column: string, ranks: Record<string, number>, sort: string): Filter {
   return (value, p, a, ctx) => {
     const condition = filter(value, p, a, ctx) as string;
+    if (ctx.request.sort !== sort) return condition;
     const values = [...new Set(splitList(value).map((v) => ranks[v]!))];
     const rank = values.length === 1 ? `${a}.${column} = ${p.add(values[0])}::smallint` : `${a}.${column} = ANY(${p.add(values)}::smallint[])`;
     return `${condition} AND ${rank}`;
@@ -108,8 +111,9 @@ export const findings: ListSpec = {
     // float8 prints 10 where numeric(3,1) prints 10.0: the same number, written as JSON.stringify would.
     cvss_score: 'f.cvss_score::float8',
     // array_to_json, not json_agg, which writes `[a, b]`.
-    asset_ids: `coalesce((SELECT array_to_json(array_agg(fa.asset_id ORDER BY fa.asset_id)) FROM finding_assets fa
-                           WHERE fa.tenant_id = f.tenant_id AND fa.finding_id = f.id), '[]'::json)`,
+    // ARRAY(subquery) in the link index's order: no aggregate with its sort set up for each row.
+    asset_ids: `array_to_json(ARRAY(SELECT fa.asset_id FROM finding_assets fa
+                                      WHERE fa.tenant_id = f.tenant_id AND fa.finding_id = f.id ORDER BY fa.asset_id))`,
     tags: 'to_json(f.tags)', created_at: 'iso(f.created_at)', updated_at: 'iso(f.updated_at)',
   }),
   sorts: {
@@ -122,8 +126,8 @@ export const findings: ListSpec = {
     status: 'f.status_rank',
   },
   filters: {
-    severity: ranked(oneOf('severity', 'severity', SEVERITIES), 'severity_rank', SEVERITY_RANKS),
-    status: ranked(oneOf('status', 'status', FINDING_STATUSES), 'status_rank', STATUS_RANKS),
+    severity: ranked(oneOf('severity', 'severity', SEVERITIES), 'severity_rank', SEVERITY_RANKS, 'severity'),
+    status: ranked(oneOf('status', 'status', FINDING_STATUSES), 'status_rank', STATUS_RANKS, 'status'),
     project_id: equals('project_id'),
     asset_id: affectsAsset,
     cwe: equals('cwe'),
