@@ -72,6 +72,18 @@ export interface ListQuery {
   [filter: string]: unknown;
 }
 
+/**
+ * Totals already counted, kept by the read cache (lib/read-cache.ts) for tables whose changes bump
+ * the tenant's data version: a list's total is a function of its filters and the data, so the next
+ * page of a search, or the same filters again, need not count again while the version is the one
+ * the total was counted at. The statement compares the version itself, in its own snapshot, so a
+ * total it is given is used only where it is exact.
+ */
+export interface TotalMemo {
+  get(key: string): { version: string; total: number } | undefined;
+  set(key: string, version: string, total: number): void;
+}
+
 export interface ListPage {
   /** The page's objects, already rendered as a JSON array by the database. */
   dataJson: string;
@@ -92,6 +104,7 @@ export async function listRows(
   tenantId: string,
   query: ListQuery,
   fixed: Record<string, string> = {},
+  totals?: TotalMemo,
 ): Promise<ListPage> {
   const { table, alias: a } = spec;
   const page = query.page ?? 1;
@@ -144,7 +157,19 @@ export async function listRows(
 
   const count = (conditions: string[]) => `SELECT count(*) FROM ${table} ${a} WHERE ${conditions.join(' AND ')}`;
   const generic = plans ? `SELECT ${plans.total}` : count(where);
-  const countSql = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic }) ?? generic;
+  let countSql = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic }) ?? generic;
+  // The total depends on the filters alone (not on the sort, the page or the cursor).
+  const memoKey = totals
+    ? JSON.stringify([tenantId, table, fixed, Object.entries(active).sort(([x], [y]) => (x < y ? -1 : 1))])
+    : undefined;
+  if (memoKey !== undefined) {
+    p.with.push(`list_version AS MATERIALIZED (SELECT version FROM data_versions_of(ARRAY[${tenantParam}]::text[]))`);
+    const known = totals!.get(memoKey);
+    if (known) {
+      countSql = `SELECT CASE WHEN (SELECT version FROM list_version) = ${p.add(known.version)}::text
+                              THEN ${p.add(String(known.total))}::bigint ELSE (${countSql}) END`;
+    }
+  }
 
   const ordered = (conditions: string[], columns: string) => `SELECT ${columns} FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
@@ -183,13 +208,15 @@ export async function listRows(
   }
   const sql = `${p.with.length > 0 ? `WITH ${p.with.join(', ')} ` : ''}SELECT (${countSql})::text AS total,
     (SELECT coalesce('[' || string_agg(s.j::text, ',' ORDER BY s.k ${dir} ${nulls}, s.id ${dir}) || ']', '[]') FROM (${pageSql}) s) AS data${
-      after !== undefined ? ', (SELECT count(*) FROM list_cursor)::int AS cursor_found' : ''}`;
-  const { rows: result } = await q.query<{ total: string | null; data: string; cursor_found?: number }>(sql, p.values);
+      after !== undefined ? ', (SELECT count(*) FROM list_cursor)::int AS cursor_found' : ''}${
+      memoKey !== undefined ? ', (SELECT version FROM list_version) AS version' : ''}`;
+  const { rows: result } = await q.query<{ total: string | null; data: string; cursor_found?: number; version?: string }>(sql, p.values);
   if (after !== undefined && result[0]?.cursor_found !== 1) {
     // Another tenant's id is no different from one that never existed.
     throw new ValidationError([{ field: 'after', message: `must be the id of a ${spec.table === 'findings' ? 'finding' : 'row'} you can see (the last one of the page before)` }]);
   }
   const total = Number(result[0]?.total ?? 0);
+  if (memoKey !== undefined && result[0]?.version != null) totals!.set(memoKey, result[0].version, total);
   const data = spec.jsonbValues ? JSON.stringify(JSON.parse(result[0]!.data)) : result[0]!.data;
   return { dataJson: data, meta: { page: after === undefined ? page : 0, limit, total, pages: Math.ceil(total / limit) } };
 }

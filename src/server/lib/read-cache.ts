@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/driver.js';
+import type { TotalMemo } from './list.js';
 import { sendBody } from './reply.js';
 
 /**
@@ -20,8 +21,36 @@ export interface ReadCache {
    * `render()`ed and kept. Kept encoded, so a hit is written out without converting the text again.
    */
   send(request: FastifyRequest, reply: FastifyReply, render: () => Promise<string>): Promise<void>;
+  /**
+   * List totals by filters and data version (lib/list.ts TotalMemo), for the lists of the tables
+   * the cache serves; undefined when the cache is off.
+   */
+  totals: TotalMemo | undefined;
   /** Counters for tests and operators. */
   stats(): { hits: number; misses: number; entries: number; bytes: number; probes: number };
+}
+
+/** The most totals kept: a key is a tenant, a list and its filters, ~200 bytes with its value. */
+const MAX_TOTALS = 20_000;
+
+function totalMemo(): TotalMemo {
+  // Map order is the eviction order, as for the responses.
+  const totals = new Map<string, { version: string; total: number }>();
+  return {
+    get(key) {
+      const known = totals.get(key);
+      if (known) {
+        totals.delete(key);
+        totals.set(key, known);
+      }
+      return known;
+    },
+    set(key, version, total) {
+      totals.delete(key);
+      totals.set(key, { version, total });
+      if (totals.size > MAX_TOTALS) totals.delete(totals.keys().next().value!);
+    },
+  };
 }
 
 interface Entry {
@@ -154,6 +183,7 @@ export function createReadCache({ db, maxBytes }: { db: Database; maxBytes: numb
     async send(request, reply, render) {
       sendBody(reply, await body(request, render));
     },
+    totals: maxBytes === 0 ? undefined : totalMemo(),
     stats: () => ({ hits, misses, entries: entries.size, bytes, probes: probe.probes }),
   };
 }

@@ -15,12 +15,18 @@ function bound(field: string, value: unknown, plusOneMs: boolean): string | null
   }
 }
 
+/** The filters of a search request as the owner-run search functions (0015) take them: SQL parameters. */
+interface SearchFilters {
+  severities: string; statuses: string; project: string; asset: string; tags: string; cwe: string;
+  createdFrom: string; createdBefore: string; updatedFrom: string;
+}
+
 /**
- * The arguments of the owner-run search functions (0015_finding_search_filters.sql): the query and
- * every other filter of the request, in the form its own filter applies it, so the function selects
- * exactly the rows the list's conditions do.
+ * Every filter of the request besides the search, in the form its own filter applies it, so the
+ * owner-run search functions (0015_finding_search_filters.sql) select exactly the rows the list's
+ * conditions do.
  */
-function searchArgs(p: Params, q: string, request: FilterContext['request']): string {
+function searchFilters(p: Params, request: FilterContext['request']): SearchFilters {
   const v = { ...request.query, ...request.fixed } as Record<string, unknown>;
   const text = (name: string) => (v[name] === undefined || v[name] === '' ? null : String(v[name]));
   const list = (name: string) => (text(name) === null ? null : splitList(text(name)!));
@@ -29,39 +35,71 @@ function searchArgs(p: Params, q: string, request: FilterContext['request']): st
   const inPath = request.fixed.project_id;
   const inQuery = request.query.project_id === undefined || request.query.project_id === '' ? undefined : String(request.query.project_id);
   const project = inPath !== undefined && inQuery !== undefined && inQuery !== inPath ? '' : inPath ?? inQuery ?? null;
-  return [
-    q, `${p.add(list('severity'))}::text[]`, `${p.add(list('status'))}::text[]`, `${p.add(project)}::text`,
-    `${p.add(text('asset_id'))}::text`, `${p.add(list('tag'))}::text[]`, `${p.add(text('cwe'))}::text`,
-    `${p.add(bound('created_after', v.created_after, true))}::timestamptz`, `${p.add(bound('created_before', v.created_before, false))}::timestamptz`,
-    `${p.add(bound('updated_after', v.updated_after, true))}::timestamptz`,
-  ].join(', ');
+  return {
+    severities: `${p.add(list('severity'))}::text[]`, statuses: `${p.add(list('status'))}::text[]`, project: `${p.add(project)}::text`,
+    asset: `${p.add(text('asset_id'))}::text`, tags: `${p.add(list('tag'))}::text[]`, cwe: `${p.add(text('cwe'))}::text`,
+    createdFrom: `${p.add(bound('created_after', v.created_after, true))}::timestamptz`,
+    createdBefore: `${p.add(bound('created_before', v.created_before, false))}::timestamptz`,
+    updatedFrom: `${p.add(bound('updated_after', v.updated_after, true))}::timestamptz`,
+  };
+}
+
+const searchArgs = (q: string, f: SearchFilters) =>
+  [q, f.severities, f.statuses, f.project, f.asset, f.tags, f.cwe, f.createdFrom, f.createdBefore, f.updatedFrom].join(', ');
+
+/**
+ * The share of the tenant's findings that pass the search's other filters, estimated from the
+ * counter tables: severity, status and project exactly (finding_counts), a tag's share (finding_terms),
+ * an asset's links, a date range as its share of the span of the findings' dates, a CWE as a tenth.
+ */
+function filterShare(f: SearchFilters, tenant: string, n: string): string {
+  const span = (column: string, from: string, before: string) => `(SELECT CASE WHEN ${from} IS NULL AND ${before} IS NULL THEN 1
+        ELSE greatest(0.0005, least(1, extract(epoch FROM least(coalesce(${before}, hi), hi) - greatest(coalesce(${from}, lo), lo))
+                                     / greatest(extract(epoch FROM hi - lo), 1))) END
+        FROM (SELECT min(d.${column}) AS lo, max(d.${column}) AS hi FROM findings d WHERE d.tenant_id = ${tenant}) x)`;
+  return `(SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = coalesce(${f.project}, '*')
+             AND (${f.severities} IS NULL OR fc.severity = ANY(${f.severities})) AND (${f.statuses} IS NULL OR fc.status = ANY(${f.statuses})))::float8
+      / greatest(${n}, 1)
+      * CASE WHEN ${f.tags} IS NULL THEN 1 ELSE (SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft
+              WHERE ft.tenant_id = ${tenant} AND ft.kind = 't' AND ft.term = (${f.tags})[1])::float8 / greatest(${n}, 1) END
+      * CASE WHEN ${f.asset} IS NULL THEN 1 ELSE (SELECT count(*) FROM finding_assets fa
+              WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${f.asset})::float8 / greatest(${n}, 1) END
+      * CASE WHEN ${f.cwe} IS NULL THEN 1 ELSE 0.1 END
+      * ${span('created_at', f.createdFrom, f.createdBefore)} * ${span('updated_at', f.updatedFrom, 'NULL::timestamptz')}`;
 }
 
 /**
  * Full-text search under row-level security, where `@@` (not LEAKPROOF) may not use the GIN index.
  * Two plans (lib/list.ts Plans): a word in a large share of the findings is found by walking the
- * sort's index and testing `@@` on each row until the page is full (a row in every few matches);
- * a rare one by finding_search_page (0015), the owner-run lookup of the current tenant's matches
- * with the other filters and the sort applied there, which returns the page's candidate ids to be
- * joined back under RLS as usual. The gate compares the cost of each: the walk reads about
- * reach × findings / matches rows, the lookup `matches` ids. Matches are estimated from
- * finding_terms (0012) as the fewest findings holding one of the query's terms. The exact total
- * is finding_search_total (0015), the same lookup counted.
+ * sort's index, its other filters tested there, and testing `@@` on each row that passes them
+ * until the page is full; a rare one (or one the other filters leave few of) by
+ * finding_search_page (0015), the owner-run lookup of the current tenant's matches with the other
+ * filters and the sort applied there, which returns the page's candidate ids to be joined back
+ * under RLS as usual. The gate compares the cost of each (in µs, as measured on 100,000 findings):
+ * the walk visits about reach × findings / matches rows (~12 each) and reads that divided by the
+ * filters' share of index entries (~0.4 each); the lookup reads `matches` index entries (~1 each)
+ * and visits the share of them that pass the filters (~12 each). Matches are estimated from
+ * finding_terms (0012) as the fewest findings holding one of the query's terms, the share from
+ * the counters (filterShare). The exact total is finding_search_total (0015), the same lookup counted.
  */
 const fulltext: Filter = (value, p, a, { tenant, reach, request }) => {
   const v = p.add(value);
   const q = `websearch_to_tsquery('english', ${v})`;
-  const args = searchArgs(p, q, request);
-  // The walk is expected to read reach × findings / matches rows. Before it gives up (matches that
-  // cluster in the order, or other filters that pass few of them) it may read twice that, or as
-  // many rows as the lookup would visit (up to 10,000), or 1,000, whichever is most.
+  const f = searchFilters(p, request);
+  const args = searchArgs(q, f);
+  const r = `${p.add(reach)}::float8`;
+  // Before the walk gives up (matches that cluster in the order, or other filters that pass few of
+  // them) it may read twice the rows it expects to, or as many as the lookup would visit (up to
+  // 10,000), or 1,000, whichever is most.
   p.with.push(`search_plan AS MATERIALIZED (
-      SELECT m ^ 2 >= ${p.add(reach)}::float8 * n AS walk,
-             greatest(1000, least(m, 10000), 2 * ${p.add(reach)}::float8 * n / greatest(m, 1))::int AS walk_rows
-        FROM (SELECT coalesce(min(t.n), 0)::float8 AS m,
-                     (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*')::float8 AS n
-                FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
-                LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true) s)`);
+      SELECT ${r} * n / greatest(m, 1) * (12 + 0.4 / share) <= m * (1 + 12 * share) AS walk,
+             greatest(1000, least(m, 10000), 2 * ${r} * n / greatest(m, 1))::int AS walk_rows
+        FROM (SELECT m, n, greatest(${filterShare(f, tenant, 'n')}, 0.00001) AS share
+                FROM (SELECT coalesce(min(t.n), 0)::float8 AS m,
+                             (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*')::float8 AS n
+                        FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
+                        LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft
+                                            WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true) s) e)`);
   const after = request.query.after === undefined ? null : String(request.query.after);
   p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_page(${args}, ${p.add(request.sort)}::text, ${p.add(request.order !== 'asc')}::boolean,
       ${p.add(reach)}::int, ${p.add(after)}::text) AS id)`);

@@ -7,6 +7,7 @@ import { listRows, type ListQuery } from '../../lib/list.js';
 import { scoreVector } from '../../lib/cvss.js';
 import { FINDING_REFERENCES, findings, linkAssets, lockFinding } from './repo.js';
 import type { Caller } from '../../lib/caller.js';
+import type { ReadCache } from '../../lib/read-cache.js';
 import { recordEvent } from '../../lib/events.js';
 
 export type FindingService = ReturnType<typeof createFindingService>;
@@ -71,7 +72,8 @@ interface Create {
   values: Record<string, unknown>;
 }
 
-export function createFindingService({ db }: { db: Database }) {
+export function createFindingService({ db, reads }: { db: Database; reads?: ReadCache }) {
+  const totals = reads?.totals;
   // Creates without asset links are batched (lib/batcher.ts): scanners and imports send many at once.
   const creates = new Batcher<Create, string>(async (items) => {
     const tenantId = items[0]!.caller.tenantId;
@@ -86,18 +88,18 @@ export function createFindingService({ db }: { db: Database }) {
   });
 
   return {
-    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, findings, caller.tenantId, query)),
+    list: (caller: Caller, query: ListQuery) => db.tenant(caller.tenantId, (q) => listRows(q, findings, caller.tenantId, query, {}, totals)),
 
     listOfProject: (caller: Caller, projectId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
         await mustExist(q, 'projects', caller.tenantId, projectId, 'Project');
-        return listRows(q, findings, caller.tenantId, query, { project_id: projectId });
+        return listRows(q, findings, caller.tenantId, query, { project_id: projectId }, totals);
       }),
 
     listOfAsset: (caller: Caller, assetId: string, query: ListQuery) =>
       db.tenant(caller.tenantId, async (q) => {
         await mustExist(q, 'assets', caller.tenantId, assetId, 'Asset');
-        return listRows(q, findings, caller.tenantId, { ...query, asset_id: assetId });
+        return listRows(q, findings, caller.tenantId, { ...query, asset_id: assetId }, {}, totals);
       }),
 
     async get(caller: Caller, id: string): Promise<string> {
