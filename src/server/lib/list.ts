@@ -42,6 +42,17 @@ export interface CountContext {
   generic: string;
 }
 
+/** What skip is given: a page deep in the list, and what it is sorted and filtered by. */
+export interface SkipContext extends Omit<CountContext, 'generic'> {
+  sort: string;
+  order: 'asc' | 'desc';
+  /** The rows before the page, at least SKIP_FROM. */
+  offset: number;
+}
+
+/** Pages that start this deep may be found by a spec's skip instead of walking every row before them. */
+export const SKIP_FROM = 1000;
+
 export interface ListSpec extends Resource {
   /** API sort name → SQL expression; the first is the default. */
   sorts: Record<string, string>;
@@ -61,6 +72,12 @@ export interface ListSpec extends Resource {
    * returns null where it cannot answer.
    */
   fastCount?: (ctx: CountContext) => string | null;
+  /**
+   * A deep page without walking the rows before it (counter tables that say how many rows come
+   * before some key of the order): a condition that starts the list where the page's part of it
+   * begins, and the SQL integer offset of the page from there. Null where it cannot answer.
+   */
+  skip?: (ctx: SkipContext) => { bound: string; offset: string } | null;
 }
 
 export interface ListQuery {
@@ -171,15 +188,19 @@ export async function listRows(
     }
   }
 
-  const ordered = (conditions: string[], columns: string) => `SELECT ${columns} FROM ${table} ${a}
+  const skipped = !plans && offset >= SKIP_FROM
+    ? spec.skip?.({ tenant: tenantParam, active, fixed, p, sort, order, offset }) ?? undefined
+    : undefined;
+  if (skipped) pageWhere.push(skipped.bound);
+  const ordered = (conditions: string[], columns: string, offsetSql = `${p.add(offset)}::int`) => `SELECT ${columns} FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
-      ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${p.add(offset)}::int`;
+      ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${offsetSql}`;
   // Rendered in the same scan, every row the OFFSET skips would be rendered too (the select list is
   // computed below the LIMIT); found first by id, off the sort's index, only the page is.
-  const rows = (conditions: string[]) => spec.renderAfterPaging
-    ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`)}) pg
+  const rows = (conditions: string[], offsetSql?: string) => spec.renderAfterPaging
+    ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`, offsetSql)}) pg
          JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`
-    : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`);
+    : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`, offsetSql);
   // With two plans, both are in the statement and one of them runs (the other's scan is never
   // started): the page and its total still come from one statement, one snapshot. The walk reads
   // at most walkRows rows of the order: where the matches cluster (a word of some titles, sorted
@@ -187,7 +208,7 @@ export async function listRows(
   // a walk through the whole table. It found the page when it found `reach` rows, or when fewer
   // than walkRows rows pass the other filters at all (the list ends inside the walk).
   let pageSql: string;
-  if (!plans) pageSql = rows(pageWhere);
+  if (!plans) pageSql = rows(pageWhere, skipped?.offset);
   else {
     if (!spec.renderAfterPaging) throw new Error(`${table}: a two-plan filter needs renderAfterPaging`);
     const reach = p.add(offset + limit);

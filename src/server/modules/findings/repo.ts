@@ -1,5 +1,5 @@
 import type { Queryable } from '../../../db/driver.js';
-import { after, before, equals, hasTags, oneOf, parseIsoDate, splitList, type Filter, type FilterContext, type ListSpec } from '../../lib/list.js';
+import { after, before, equals, hasTags, oneOf, parseIsoDate, splitList, type Filter, type FilterContext, type ListSpec, type SkipContext } from '../../lib/list.js';
 import { jsonObject, Params } from '../../lib/sql.js';
 import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
 
@@ -136,8 +136,62 @@ function ranked(filter: Filter, column: string, ranks: Record<string, number>, s
 
 /** Filters the finding_counts table can answer exactly. */
 const COUNTABLE = new Set(['severity', 'status', 'project_id']);
+/** Filters the finding_weeks table can answer exactly (0016_finding_weeks.sql). */
+const WEEK_COUNTABLE = new Set(['severity', 'status', 'created_after', 'created_before']);
+
+/** The start of a week of finding_weeks as a time. */
+const weekStart = (week: string) => `(${week})::timestamp AT TIME ZONE 'UTC'`;
+
+/**
+ * The exact number of findings created in [lo, hi) (either end open when null) with the groups'
+ * severities and statuses: the whole weeks inside the range summed from finding_weeks, the rows of
+ * the part-weeks at its ends counted off the creation index. `groups(alias)` are the conditions on
+ * severity and status, for finding_weeks and for findings.
+ */
+function createdCount(tenant: string, lo: string, hi: string, groups: (alias: string) => string[]): string {
+  // The first whole week starts at lo or the Monday after; the last one ends on the Monday before hi.
+  const first = `(SELECT CASE WHEN ${weekStart(`finding_week(${lo})`)} = ${lo} THEN ${lo} ELSE ${weekStart(`finding_week(${lo}) + 7`)} END)`;
+  const last = weekStart(`finding_week(${hi})`);
+  const rows = (from: string, to: string) => `(SELECT count(*) FROM findings f WHERE ${
+    [`f.tenant_id = ${tenant}`, `f.created_at >= ${from}`, `f.created_at < ${to}`, ...groups('f')].join(' AND ')})`;
+  const weeks = `(SELECT coalesce(sum(w.n), 0) FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, ...groups('w'),
+    `(${lo} IS NULL OR ${weekStart('w.week')} >= ${first})`, `(${hi} IS NULL OR ${weekStart('w.week + 7')} <= ${last})`].join(' AND ')})`;
+  return `SELECT CASE WHEN ${lo} IS NOT NULL AND ${hi} IS NOT NULL AND ${first} >= ${last} THEN ${rows(lo, hi)}
+                      ELSE ${weeks} + CASE WHEN ${lo} IS NULL THEN 0 ELSE ${rows(lo, first)} END
+                                    + CASE WHEN ${hi} IS NULL THEN 0 ELSE ${rows(last, hi)} END END`;
+}
 /** Filters finding_terms can answer exactly beside one search term or one tag. */
 const TERM_COUNTABLE = new Set(['severity', 'status']);
+
+/**
+ * A deep page of the list in creation order, filtered by severity and status or not at all: the
+ * weeks of finding_weeks (0016) in the list's order are summed until the one holding the page's
+ * first row, and the page is read from that week's start, offset by the rows of that week before
+ * it. Exact: the counters change in the transaction of every change, so the statement's snapshot
+ * sees them as it sees the findings.
+ */
+function skipToWeek({ tenant, active, fixed, p, sort, order, offset }: SkipContext): { bound: string; offset: string } | null {
+  if (sort !== 'created_at' || Object.keys(fixed).length > 0 || !Object.keys(active).every((k) => k === 'severity' || k === 'status')) return null;
+  const groups = [
+    ...(active.severity ? [`w.severity = ANY(${p.add(splitList(active.severity))})`] : []),
+    ...(active.status ? [`w.status = ANY(${p.add(splitList(active.status))})`] : []),
+  ];
+  const dir = order === 'asc' ? 'ASC' : 'DESC';
+  const at = `${p.add(offset)}::bigint`;
+  p.with.push(`list_skip AS MATERIALIZED (
+      SELECT x.week, x.before FROM (
+        SELECT w.week, sum(sum(w.n)) OVER (ORDER BY w.week ${dir}) - sum(w.n) AS before, sum(w.n) AS n
+          FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, ...groups].join(' AND ')} GROUP BY w.week) x
+       WHERE x.before <= ${at} AND ${at} < x.before + x.n ORDER BY x.week ${dir} LIMIT 1)`);
+  return {
+    // No such week: the page is past the end, and the bound (null) selects nothing.
+    // The whole bound a subquery, so that it is a value the index scan starts from.
+    bound: order === 'asc'
+      ? `f.created_at >= (SELECT ${weekStart('week')} FROM list_skip)`
+      : `f.created_at < (SELECT ${weekStart('week + 7')} FROM list_skip)`,
+    offset: `(${at} - (SELECT before FROM list_skip))::int`,
+  };
+}
 
 export const findings: ListSpec = {
   table: 'findings',
@@ -177,6 +231,7 @@ export const findings: ListSpec = {
   },
   keyset: true,
   renderAfterPaging: true,
+  skip: skipToWeek,
   fastCount({ tenant, active, p, fixed, generic }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
@@ -201,6 +256,10 @@ export const findings: ListSpec = {
     if (used.tag) {
       const tags = splitList(used.tag);
       return termCountable && tags.length === 1 ? terms('t', p.add(tags[0])) : null;
+    }
+    if ((used.created_after || used.created_before) && names.every((k) => WEEK_COUNTABLE.has(k))) {
+      return createdCount(tenant, `${p.add(bound('created_after', used.created_after, true))}::timestamptz`,
+        `${p.add(bound('created_before', used.created_before, false))}::timestamptz`, groups);
     }
     return projectCount();
 

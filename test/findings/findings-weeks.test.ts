@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setup, teardown, type Setup } from '../helpers/index.js';
+
+/**
+ * finding_weeks (0016_finding_weeks.sql) counts findings per week of creation, severity and status.
+ * A list filtered by creation dates takes its total from it, and a deep page in creation order
+ * starts in the week the counters point to instead of walking every row before it. Both must be
+ * exactly what a count and a walk would give, after every kind of change.
+ */
+let s: Setup;
+let other: Setup;
+let project: string;
+const ROWS = 2_600;
+
+beforeAll(async () => {
+  [s, other] = await Promise.all([setup(), setup()]);
+  project = (await s.make.project()).id;
+  // Spread over 13 weeks from a Monday (2026-01-05), some at a week's first instant, with ties in time.
+  const insert = (t: Setup, projectId: string, prefix: string, n: number) => t.server.db.tenant(t.tenant.id, (q) =>
+    q.query(
+      `INSERT INTO findings (tenant_id, id, project_id, title, severity, status, created_at)
+       SELECT $1, $2 || lpad(g::text, 6, '0'), $3, 'Weekly finding ' || g,
+              (ARRAY['Critical', 'High', 'Medium', 'Low', 'Info'])[1 + g % 5],
+              (ARRAY['Open', 'Confirmed', 'Remediated'])[1 + g % 3],
+              timestamptz '2026-01-05T00:00:00Z' + (g / 2) * interval '1 hour' * (CASE WHEN g % 7 = 0 THEN 0 ELSE 1 END)
+                                                  + (g % 7 = 0)::int * ((g / 7) % 13) * interval '7 days'
+         FROM generate_series(1, $4::int) g`,
+      [t.tenant.id, prefix, projectId, n],
+    ));
+  await insert(s, project, 'find_week', ROWS);
+  await insert(other, (await other.make.project()).id, 'find_othr', 700);
+});
+afterAll(() => Promise.all([teardown(s), teardown(other)]));
+
+async function truth(where: string[], params: unknown[], order: 'asc' | 'desc', offset: number, limit: number) {
+  const all = ['tenant_id = $1', ...where];
+  return s.server.db.tenant(s.tenant.id, async (q) => {
+    const total = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE ${all.join(' AND ')}`, [s.tenant.id, ...params])).rows[0]!.n;
+    const ids = (await q.query<{ id: string }>(
+      `SELECT id FROM findings WHERE ${all.join(' AND ')} ORDER BY created_at ${order}, id ${order} LIMIT ${limit} OFFSET ${offset}`,
+      [s.tenant.id, ...params])).rows.map((r) => r.id);
+    return { total, ids };
+  });
+}
+
+/** The list's filters as SQL over findings (severity and status only here). */
+function sqlOf(query: Record<string, string>): [string[], unknown[]] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.severity) where.push(`severity = ANY($${params.push(query.severity.split(',')) + 1})`);
+  if (query.status) where.push(`status = ANY($${params.push(query.status.split(',')) + 1})`);
+  return [where, params];
+}
+
+async function expectDeepPagesExact(stage: string) {
+  const mismatches: string[] = [];
+  for (const filters of [{}, { severity: 'High' }, { severity: 'Critical,Low', status: 'Open' }, { status: 'Remediated,Confirmed' }]) {
+    for (const order of ['desc', 'asc'] as const) {
+      for (const [page, limit] of [[21, 50], [12, 100], [40, 25], [26, 100], [400, 50]] as const) {
+        const qs = new URLSearchParams({ ...filters, order, limit: String(limit), page: String(page) });
+        const res = await s.api.get(`/findings?${qs}`);
+        const [where, params] = sqlOf(filters);
+        const want = await truth(where, params, order, (page - 1) * limit, limit);
+        const got = res.status === 200 ? res.body.data.map((r: { id: string }) => r.id) : res.text;
+        if (JSON.stringify(got) !== JSON.stringify(want.ids) || res.body.meta?.total !== want.total) {
+          mismatches.push(`${qs}: ${res.status} total ${res.body.meta?.total}/${want.total}, ids ${JSON.stringify(got).slice(0, 80)} want ${JSON.stringify(want.ids).slice(0, 80)}`);
+        }
+      }
+    }
+  }
+  expect(mismatches, stage).toEqual([]);
+}
+
+const RANGES: Record<string, string>[] = [
+  { created_after: '2026-01-10' },
+  { created_before: '2026-02-02' },
+  { created_after: '2026-01-05', created_before: '2026-03-02' },
+  { created_after: '2026-01-04T23:59:59.999Z', created_before: '2026-01-12T00:00:00Z' },
+  { created_after: '2026-01-13T05:00:00Z', created_before: '2026-01-14' },
+  { created_after: '2026-01-20', created_before: '2026-01-13' },
+  { created_after: '2026-02-09T00:00:00.000Z', severity: 'Medium,Info' },
+  { created_before: '2026-01-26T00:00:00.001Z', status: 'Open', severity: 'Critical' },
+  { created_after: '2027-01-01' },
+];
+
+async function expectRangeTotalsExact(stage: string) {
+  const mismatches: string[] = [];
+  for (const range of RANGES) {
+    const qs = new URLSearchParams({ ...range, limit: '1' });
+    const res = await s.api.get(`/findings?${qs}`);
+    const [where, params] = sqlOf(range);
+    // created_after is strictly after, at the API's millisecond precision (lib/list.ts after()).
+    if (range.created_after) where.push(`created_at >= $${params.push(new Date(Date.parse(range.created_after.length === 10 ? `${range.created_after}T00:00:00Z` : range.created_after) + 1).toISOString()) + 1}`);
+    if (range.created_before) where.push(`created_at < $${params.push(range.created_before.length === 10 ? `${range.created_before}T00:00:00Z` : range.created_before) + 1}`);
+    const want = await truth(where, params, 'desc', 0, 1);
+    if (res.status !== 200 || res.body.meta.total !== want.total) mismatches.push(`${qs}: ${res.status} ${res.body.meta?.total} want ${want.total}`);
+    if (res.status === 200 && JSON.stringify(res.body.data.map((r: { id: string }) => r.id)) !== JSON.stringify(want.ids)) mismatches.push(`${qs}: first row`);
+  }
+  expect(mismatches, stage).toEqual([]);
+}
+
+describe('finding_weeks: deep pages and date-range totals', () => {
+  it('gives the exact page and total at every depth, in both orders, with severity and status filters', async () => {
+    await expectDeepPagesExact('as inserted');
+  });
+
+  it('gives exact totals for creation-date ranges, whole weeks or not, open at either end', async () => {
+    await expectRangeTotalsExact('as inserted');
+  });
+
+  it('stays exact after status and severity changes, creates through the API, and deletes', async () => {
+    const list = await s.api.get('/findings?limit=100&page=5&order=asc');
+    for (const [i, f] of (list.body.data as { id: string }[]).entries()) {
+      const res = await s.api.put(`/findings/${f.id}`, i % 2 ? { status: 'Verified' } : { severity: 'Critical', title: 'Changed' });
+      expect(res.status, res.text).toBe(200);
+    }
+    for (let i = 0; i < 5; i++) await s.make.finding(project, { title: `New one ${i}`, severity: 'High' });
+    const gone = await s.api.get('/findings?limit=60&page=30&severity=High');
+    for (const f of gone.body.data as { id: string }[]) expect((await s.api.del(`/findings/${f.id}`)).status).toBe(204);
+    await expectDeepPagesExact('after changes');
+    await expectRangeTotalsExact('after changes');
+    const { rows } = await s.server.db.tenant(s.tenant.id, (q) => q.query(
+      `SELECT week, severity, status FROM finding_weeks GROUP BY 1, 2, 3 HAVING sum(n) < 0
+       UNION ALL
+       SELECT x.week, x.severity, x.status FROM (SELECT finding_week(created_at) AS week, severity, status, count(*) AS n FROM findings GROUP BY 1, 2, 3) x
+         FULL JOIN (SELECT week, severity, status, sum(n) AS n FROM finding_weeks GROUP BY 1, 2, 3 HAVING sum(n) <> 0) w USING (week, severity, status)
+        WHERE x.n IS DISTINCT FROM w.n`));
+    expect(rows, 'counters that differ from the findings').toEqual([]);
+  });
+
+  it("counts only the tenant's own findings", async () => {
+    const res = await other.api.get('/findings?limit=50&page=12');
+    expect(res.status).toBe(200);
+    expect(res.body.meta.total).toBe(700);
+    expect(res.body.data.every((f: { id: string }) => f.id.startsWith('find_othr'))).toBe(true);
+    const range = await other.api.get('/findings?created_after=2026-01-01&limit=1');
+    expect(range.body.meta.total).toBe(700);
+  });
+});
