@@ -164,31 +164,51 @@ function createdCount(tenant: string, lo: string, hi: string, groups: (alias: st
 const TERM_COUNTABLE = new Set(['severity', 'status']);
 
 /**
- * A deep page of the list in creation order, filtered by severity and status or not at all: the
- * weeks of finding_weeks (0016) in the list's order are summed until the one holding the page's
- * first row, and the page is read from that week's start, offset by the rows of that week before
- * it. Exact: the counters change in the transaction of every change, so the statement's snapshot
- * sees them as it sees the findings.
+ * A deep page without walking every row before it, where counters say how many rows come before
+ * some key of the order: the groups of the order (weeks of creation from finding_weeks, 0016; the
+ * severities or statuses from finding_counts) are summed in the list's order until the one holding
+ * the page's first row, and the page is read from that group's start, offset by the rows of the
+ * group before it. Exact: the counters change in the transaction of every change, so the
+ * statement's snapshot sees them as it sees the findings. For the creation order with severity and
+ * status filters or none; for the severity and status orders with those and a project too.
  */
-function skipToWeek({ tenant, active, fixed, p, sort, order, offset }: SkipContext): { bound: string; offset: string } | null {
-  if (sort !== 'created_at' || Object.keys(fixed).length > 0 || !Object.keys(active).every((k) => k === 'severity' || k === 'status')) return null;
-  const groups = [
-    ...(active.severity ? [`w.severity = ANY(${p.add(splitList(active.severity))})`] : []),
-    ...(active.status ? [`w.status = ANY(${p.add(splitList(active.status))})`] : []),
-  ];
+function skipAhead({ tenant, active, fixed, p, sort, order, offset }: SkipContext): { bound: string; offset: string } | null {
+  const used = { ...active, ...fixed };
+  const names = Object.keys(used);
   const dir = order === 'asc' ? 'ASC' : 'DESC';
+  const groups = (alias: string) => [
+    ...(used.severity ? [`${alias}.severity = ANY(${p.add(splitList(used.severity))})`] : []),
+    ...(used.status ? [`${alias}.status = ANY(${p.add(splitList(used.status))})`] : []),
+  ];
+  // The groups in the list's order as (key, rows), and the bound on the sort column that starts the list at a group.
+  let counted: string;
+  let bound: (key: string) => string;
+  if (sort === 'created_at' && names.every((k) => k === 'severity' || k === 'status')) {
+    counted = `SELECT w.week AS key, sum(w.n) AS n FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, ...groups('w')].join(' AND ')} GROUP BY w.week`;
+    bound = (key) => order === 'asc'
+      ? `f.created_at >= (SELECT ${weekStart(key)} FROM list_skip)`
+      : `f.created_at < (SELECT ${weekStart(`${key} + 7`)} FROM list_skip)`;
+  } else if ((sort === 'severity' || sort === 'status') && names.every((k) => COUNTABLE.has(k))) {
+    const ranks = sort === 'severity' ? SEVERITY_RANKS : STATUS_RANKS;
+    const projectIds = [...new Set([active.project_id, fixed.project_id])].filter((id) => id);
+    const where = [`fc.tenant_id = ${tenant}`, ...groups('fc'),
+      ...(projectIds.length > 0 ? projectIds : ['*']).map((id) => `fc.project_id = ${p.add(id)}`)];
+    const values = Object.entries(ranks).map(([name, rank]) => `('${name}', ${rank})`).join(', ');
+    counted = `SELECT r.rank AS key, sum(fc.n) AS n FROM finding_counts fc JOIN (VALUES ${values}) r (value, rank) ON r.value = fc.${sort}
+                WHERE ${where.join(' AND ')} GROUP BY r.rank`;
+    const column = sort === 'severity' ? 'f.severity_rank' : 'f.status_rank';
+    bound = (key) => `${column} ${order === 'asc' ? '>=' : '<='} (SELECT ${key}::smallint FROM list_skip)`;
+  } else {
+    return null;
+  }
   const at = `${p.add(offset)}::bigint`;
   p.with.push(`list_skip AS MATERIALIZED (
-      SELECT x.week, x.before FROM (
-        SELECT w.week, sum(sum(w.n)) OVER (ORDER BY w.week ${dir}) - sum(w.n) AS before, sum(w.n) AS n
-          FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, ...groups].join(' AND ')} GROUP BY w.week) x
-       WHERE x.before <= ${at} AND ${at} < x.before + x.n ORDER BY x.week ${dir} LIMIT 1)`);
+      SELECT x.key, x.before FROM (SELECT c.key, sum(c.n) OVER (ORDER BY c.key ${dir}) - c.n AS before, c.n FROM (${counted}) c) x
+       WHERE x.before <= ${at} AND ${at} < x.before + x.n ORDER BY x.key ${dir} LIMIT 1)`);
   return {
-    // No such week: the page is past the end, and the bound (null) selects nothing.
-    // The whole bound a subquery, so that it is a value the index scan starts from.
-    bound: order === 'asc'
-      ? `f.created_at >= (SELECT ${weekStart('week')} FROM list_skip)`
-      : `f.created_at < (SELECT ${weekStart('week + 7')} FROM list_skip)`,
+    // The whole bound a subquery, so that it is a value the index scan starts from. No such group:
+    // the page is past the end, and the bound (null) selects nothing.
+    bound: bound('key'),
     offset: `(${at} - (SELECT before FROM list_skip))::int`,
   };
 }
@@ -231,7 +251,7 @@ export const findings: ListSpec = {
   },
   keyset: true,
   renderAfterPaging: true,
-  skip: skipToWeek,
+  skip: skipAhead,
   fastCount({ tenant, active, p, fixed, generic }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
