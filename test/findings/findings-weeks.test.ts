@@ -33,7 +33,9 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([teardown(s), teardown(other)]));
 
-const ORDER_COLUMNS: Record<string, string> = { created_at: 'created_at', severity: 'severity_rank', status: 'status_rank' };
+const ORDER_COLUMNS: Record<string, string> = {
+  created_at: 'created_at', severity: 'severity_rank', status: 'status_rank', title: 'lower(title)', cvss_score: 'cvss_key', updated_at: 'updated_at',
+};
 
 async function truth(where: string[], params: unknown[], order: 'asc' | 'desc', offset: number, limit: number, sort = 'created_at') {
   const all = ['tenant_id = $1', ...where];
@@ -57,10 +59,17 @@ function sqlOf(query: Record<string, string>): [string[], unknown[]] {
 
 const FILTERS: Record<string, string>[] = [{}, { severity: 'High' }, { severity: 'Critical,Low', status: 'Open' }, { status: 'Remediated,Confirmed' }];
 
-/** Deep pages (past lib/list.ts SKIP_FROM) in each order the counters skip through, against a walk in SQL. */
+/**
+ * Deep pages (past lib/list.ts SKIP_FROM) against a walk in SQL: in each order the counters skip
+ * through, and in orders they do not, read from the nearer end of the list (the cvss scores are all
+ * absent and the update times all equal, so those pages are all ties, ordered by id).
+ */
 async function expectDeepPagesExact(stage: string) {
   const mismatches: string[] = [];
-  const lists = [['/findings', 'created_at'], ['/findings', 'severity'], [`/projects/${project}/findings`, 'status']] as const;
+  const lists = [
+    ['/findings', 'created_at'], ['/findings', 'severity'], [`/projects/${project}/findings`, 'status'],
+    ['/findings', 'title'], ['/findings', 'cvss_score'], [`/projects/${project}/findings`, 'updated_at'],
+  ] as const;
   for (const [base, sort] of lists) {
     for (const filters of FILTERS) {
       for (const order of ['desc', 'asc'] as const) {

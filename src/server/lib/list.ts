@@ -192,15 +192,27 @@ export async function listRows(
     ? spec.skip?.({ tenant: tenantParam, active, fixed, p, sort, order, offset }) ?? undefined
     : undefined;
   if (skipped) pageWhere.push(skipped.bound);
-  const ordered = (conditions: string[], columns: string, offsetSql = `${p.add(offset)}::int`) => `SELECT ${columns} FROM ${table} ${a}
+  // Any other deep page is read from the nearer end of the list: past its middle, the same rows are
+  // the page of the reversed order at the offset counted from the end (the total is exact), so a
+  // walk passes at most half the list instead of all of it.
+  const fromEnd = !plans && !skipped && after === undefined && offset >= SKIP_FROM;
+  if (fromEnd) {
+    p.with.push(`list_total AS MATERIALIZED (SELECT (${countSql}) AS n)`);
+    countSql = 'SELECT n FROM list_total';
+  }
+  interface Walk { offset?: string; limit?: string; reversed?: boolean }
+  const ordered = (conditions: string[], columns: string, walk: Walk = {}) => {
+    const [d, n] = walk.reversed ? (order === 'asc' ? ['DESC', 'NULLS LAST'] : ['ASC', 'NULLS FIRST']) : [dir, nulls];
+    return `SELECT ${columns} FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
-      ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${p.add(limit)}::int OFFSET ${offsetSql}`;
+      ORDER BY ${sortSql} ${d} ${n}, ${a}.id ${d} LIMIT ${walk.limit ?? `${p.add(limit)}::int`} OFFSET ${walk.offset ?? `${p.add(offset)}::int`}`;
+  };
   // Rendered in the same scan, every row the OFFSET skips would be rendered too (the select list is
   // computed below the LIMIT); found first by id, off the sort's index, only the page is.
-  const rows = (conditions: string[], offsetSql?: string) => spec.renderAfterPaging
-    ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`, offsetSql)}) pg
+  const rows = (conditions: string[], walk?: Walk) => spec.renderAfterPaging
+    ? `SELECT ${spec.json} AS j, pg.k, pg.id FROM (${ordered(conditions, `${sortSql} AS k, ${a}.id`, walk)}) pg
          JOIN ${table} ${a} ON ${a}.tenant_id = ${tenantParam} AND ${a}.id = pg.id`
-    : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`, offsetSql);
+    : ordered(conditions, `${spec.json} AS j, ${sortSql} AS k, ${a}.id AS id`, walk);
   // With two plans, both are in the statement and one of them runs (the other's scan is never
   // started): the page and its total still come from one statement, one snapshot. The walk reads
   // at most walkRows rows of the order: where the matches cluster (a word of some titles, sorted
@@ -208,7 +220,12 @@ export async function listRows(
   // a walk through the whole table. It found the page when it found `reach` rows, or when fewer
   // than walkRows rows pass the other filters at all (the list ends inside the walk).
   let pageSql: string;
-  if (!plans) pageSql = rows(pageWhere, skipped?.offset);
+  if (fromEnd) {
+    const [k, l, n] = [`${p.add(offset)}::bigint`, `${p.add(limit)}::bigint`, '(SELECT n FROM list_total)'];
+    // Both are planned and the one whose condition holds runs (the other's scan is never started).
+    pageSql = `(${rows([...pageWhere, `2 * ${k} + ${l} <= ${n}`])}) UNION ALL (${rows([...pageWhere, `2 * ${k} + ${l} > ${n}`], {
+      reversed: true, offset: `greatest(0, ${n} - ${k} - ${l})::int`, limit: `greatest(0, least(${l}, ${n} - ${k}))::int` })})`;
+  } else if (!plans) pageSql = rows(pageWhere, { offset: skipped?.offset });
   else {
     if (!spec.renderAfterPaging) throw new Error(`${table}: a two-plan filter needs renderAfterPaging`);
     const reach = p.add(offset + limit);
