@@ -200,12 +200,15 @@ export async function listRows(
     p.with.push(`list_total AS MATERIALIZED (SELECT (${countSql}) AS n)`);
     countSql = 'SELECT n FROM list_total';
   }
-  interface Walk { offset?: string; limit?: string; reversed?: boolean }
+  /** Where the walk starts (an SQL integer), in which direction, and the most rows it keeps (`clip`). */
+  interface Walk { offset?: string; reversed?: boolean; clip?: string }
   const ordered = (conditions: string[], columns: string, walk: Walk = {}) => {
     const [d, n] = walk.reversed ? (order === 'asc' ? ['DESC', 'NULLS LAST'] : ['ASC', 'NULLS FIRST']) : [dir, nulls];
-    return `SELECT ${columns} FROM ${table} ${a}
+    const sql = `SELECT ${columns} FROM ${table} ${a}
       WHERE ${conditions.join(' AND ')}
-      ORDER BY ${sortSql} ${d} ${n}, ${a}.id ${d} LIMIT ${walk.limit ?? `${p.add(limit)}::int`} OFFSET ${walk.offset ?? `${p.add(offset)}::int`}`;
+      ORDER BY ${sortSql} ${d} ${n}, ${a}.id ${d} LIMIT ${p.add(limit)}::int OFFSET ${walk.offset ?? `${p.add(offset)}::int`}`;
+    // The clip is outside: the planner knows the walk's LIMIT (and plans the page's joins for that many rows).
+    return walk.clip ? `SELECT * FROM (${sql}) w ORDER BY w.k ${d} ${n}, w.id ${d} LIMIT ${walk.clip}` : sql;
   };
   // Rendered in the same scan, every row the OFFSET skips would be rendered too (the select list is
   // computed below the LIMIT); found first by id, off the sort's index, only the page is.
@@ -224,7 +227,7 @@ export async function listRows(
     const [k, l, n] = [`${p.add(offset)}::bigint`, `${p.add(limit)}::bigint`, '(SELECT n FROM list_total)'];
     // Both are planned and the one whose condition holds runs (the other's scan is never started).
     pageSql = `(${rows([...pageWhere, `2 * ${k} + ${l} <= ${n}`])}) UNION ALL (${rows([...pageWhere, `2 * ${k} + ${l} > ${n}`], {
-      reversed: true, offset: `greatest(0, ${n} - ${k} - ${l})::int`, limit: `greatest(0, least(${l}, ${n} - ${k}))::int` })})`;
+      reversed: true, offset: `greatest(0, ${n} - ${k} - ${l})::int`, clip: `greatest(0, least(${l}, ${n} - ${k}))::int` })})`;
   } else if (!plans) pageSql = rows(pageWhere, { offset: skipped?.offset });
   else {
     if (!spec.renderAfterPaging) throw new Error(`${table}: a two-plan filter needs renderAfterPaging`);
