@@ -129,7 +129,10 @@ function ranked(filter: Filter, column: string, ranks: Record<string, number>, s
     const condition = filter(value, p, a, ctx) as string;
     if (ctx.request.sort !== sort) return condition;
     const values = [...new Set(splitList(value).map((v) => ranks[v]!))];
-    const rank = values.length === 1 ? `${a}.${column} = ${p.add(values[0])}::smallint` : `${a}.${column} = ANY(${p.add(values)}::smallint[])`;
+    // Several values are also a range: `= ANY` alone would not bound the walk of the index in order.
+    const rank = values.length === 1
+      ? `${a}.${column} = ${p.add(values[0])}::smallint`
+      : `${a}.${column} BETWEEN ${p.add(Math.min(...values))}::smallint AND ${p.add(Math.max(...values))}::smallint AND ${a}.${column} = ANY(${p.add(values)}::smallint[])`;
     return `${condition} AND ${rank}`;
   };
 }
