@@ -57,6 +57,13 @@ describe('assets', () => {
     expect(list.status).toBe(200);
     expect(ids(list).sort()).toEqual([f1.id, f2.id].sort());
     expect(list.body.meta.total).toBe(2);
+    // The total is the asset's links: unlinking one, or deleting its finding, counts one fewer.
+    expect((await api.put(`/findings/${f2.id}`, { asset_ids: [b.id] })).status).toBe(200);
+    expect((await api.get(`/assets/${a.id}/findings?limit=1`)).body.meta.total).toBe(1);
+    expect((await api.put(`/findings/${f2.id}`, { asset_ids: [a.id, b.id] })).status).toBe(200);
+    const f3 = await make.finding(p.id, { asset_ids: [a.id] });
+    expect((await api.del(`/findings/${f3.id}`)).status).toBe(204);
+    expect((await api.get(`/assets/${a.id}/findings?limit=1`)).body.meta.total).toBe(2);
     const own = await api.get(`/projects/${p.id}/assets`);
     expect(ids(own).sort()).toEqual([a.id, b.id].sort());
     expect(own.body.meta.total).toBe(2);

@@ -266,6 +266,10 @@ export const findings: ListSpec = {
     // owner-run total). Elsewhere one search term or one tag, with severities and statuses, is a
     // sum over the few rows of finding_terms however many findings hold it; other searches are
     // counted by finding_search_total, the generic count of a search.
+    // An asset's findings alone are its links (one per finding, each to a finding that exists).
+    if (names.length === 1 && used.asset_id) {
+      return `SELECT count(*) FROM finding_assets fa WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${p.add(used.asset_id)}`;
+    }
     if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
     const others = names.filter((k) => k !== 'search' && k !== 'tag');
     const termCountable = others.every((k) => TERM_COUNTABLE.has(k));
