@@ -19,10 +19,11 @@ beforeAll(async () => {
   // Spread over 13 weeks from a Monday (2026-01-05), some at a week's first instant, with ties in time.
   const insert = (t: Setup, projectId: string, prefix: string, n: number) => t.server.db.tenant(t.tenant.id, (q) =>
     q.query(
-      `INSERT INTO findings (tenant_id, id, project_id, title, severity, status, created_at)
+      `INSERT INTO findings (tenant_id, id, project_id, title, severity, status, tags, created_at)
        SELECT $1, $2 || lpad(g::text, 6, '0'), $3, 'Weekly finding ' || g,
               (ARRAY['Critical', 'High', 'Medium', 'Low', 'Info'])[1 + g % 5],
               (ARRAY['Open', 'Confirmed', 'Remediated'])[1 + g % 3],
+              CASE g % 4 WHEN 0 THEN ARRAY['web'] WHEN 1 THEN ARRAY['web', 'api'] WHEN 2 THEN '{}'::text[] ELSE ARRAY['api'] END,
               timestamptz '2026-01-05T00:00:00Z' + (g / 2) * interval '1 hour' * (CASE WHEN g % 7 = 0 THEN 0 ELSE 1 END)
                                                   + (g % 7 = 0)::int * ((g / 7) % 13) * interval '7 days'
          FROM generate_series(1, $4::int) g`,
@@ -54,10 +55,14 @@ function sqlOf(query: Record<string, string>): [string[], unknown[]] {
   const params: unknown[] = [];
   if (query.severity) where.push(`severity = ANY($${params.push(query.severity.split(',')) + 1})`);
   if (query.status) where.push(`status = ANY($${params.push(query.status.split(',')) + 1})`);
+  if (query.tag) where.push(`tags @> $${params.push(query.tag.split(',')) + 1}::text[]`);
   return [where, params];
 }
 
-const FILTERS: Record<string, string>[] = [{}, { severity: 'High' }, { severity: 'Critical,Low', status: 'Open' }, { status: 'Remediated,Confirmed' }];
+const FILTERS: Record<string, string>[] = [
+  {}, { severity: 'High' }, { severity: 'Critical,Low', status: 'Open' }, { status: 'Remediated,Confirmed' }, { tag: 'web' },
+  { tag: 'api', severity: 'Medium,High,Info' }, { tag: 'web,api' },
+];
 
 /**
  * Deep pages (past lib/list.ts SKIP_FROM) against a walk in SQL: in each order the counters skip
@@ -99,6 +104,11 @@ const RANGES: Record<string, string>[] = [
   { created_after: '2026-02-09T00:00:00.000Z', severity: 'Medium,Info' },
   { created_before: '2026-01-26T00:00:00.001Z', status: 'Open', severity: 'Critical' },
   { created_after: '2027-01-01' },
+  { created_after: '2026-01-10', tag: 'web' },
+  { created_after: '2026-01-05', created_before: '2026-03-02', tag: 'api', status: 'Open,Remediated' },
+  { created_after: '2026-01-13T05:00:00Z', created_before: '2026-01-14', tag: 'web' },
+  { created_before: '2026-02-02', tag: 'web,api' },
+  { created_before: '2026-02-02', tag: 'nowhere' },
 ];
 
 async function expectRangeTotalsExact(stage: string) {
@@ -126,10 +136,11 @@ describe('finding_weeks: deep pages and date-range totals', () => {
     await expectRangeTotalsExact('as inserted');
   });
 
-  it('stays exact after status and severity changes, creates through the API, and deletes', async () => {
+  it('stays exact after status, severity and tag changes, creates through the API, and deletes', async () => {
     const list = await s.api.get('/findings?limit=100&page=5&order=asc');
     for (const [i, f] of (list.body.data as { id: string }[]).entries()) {
-      const res = await s.api.put(`/findings/${f.id}`, i % 2 ? { status: 'Verified' } : { severity: 'Critical', title: 'Changed' });
+      const change = [{ status: 'Verified' }, { severity: 'Critical', title: 'Changed' }, { tags: ['web', 'retest'] }, { tags: [] }][i % 4];
+      const res = await s.api.put(`/findings/${f.id}`, change);
       expect(res.status, res.text).toBe(200);
     }
     for (let i = 0; i < 5; i++) await s.make.finding(project, { title: `New one ${i}`, severity: 'High' });
@@ -138,10 +149,13 @@ describe('finding_weeks: deep pages and date-range totals', () => {
     await expectDeepPagesExact('after changes');
     await expectRangeTotalsExact('after changes');
     const { rows } = await s.server.db.tenant(s.tenant.id, (q) => q.query(
-      `SELECT week, severity, status FROM finding_weeks GROUP BY 1, 2, 3 HAVING sum(n) < 0
+      `SELECT tag, week, severity, status FROM finding_weeks GROUP BY 1, 2, 3, 4 HAVING sum(n) < 0
        UNION ALL
-       SELECT x.week, x.severity, x.status FROM (SELECT finding_week(created_at) AS week, severity, status, count(*) AS n FROM findings GROUP BY 1, 2, 3) x
-         FULL JOIN (SELECT week, severity, status, sum(n) AS n FROM finding_weeks GROUP BY 1, 2, 3 HAVING sum(n) <> 0) w USING (week, severity, status)
+       SELECT tag, week, severity, status
+         FROM (SELECT t AS tag, finding_week(created_at) AS week, severity, status, count(*) AS n
+                 FROM findings, finding_week_tags(tags) t GROUP BY 1, 2, 3, 4) x
+         FULL JOIN (SELECT tag, week, severity, status, sum(n) AS n FROM finding_weeks GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) w
+              USING (tag, week, severity, status)
         WHERE x.n IS DISTINCT FROM w.n`));
     expect(rows, 'counters that differ from the findings').toEqual([]);
   });

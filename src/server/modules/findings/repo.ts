@@ -139,25 +139,34 @@ function ranked(filter: Filter, column: string, ranks: Record<string, number>, s
 
 /** Filters the finding_counts table can answer exactly. */
 const COUNTABLE = new Set(['severity', 'status', 'project_id']);
-/** Filters the finding_weeks table can answer exactly (0016_finding_weeks.sql). */
-const WEEK_COUNTABLE = new Set(['severity', 'status', 'created_after', 'created_before']);
+/** Filters the finding_weeks table can answer exactly (0016_finding_weeks.sql), with one tag. */
+const WEEK_COUNTABLE = new Set(['severity', 'status', 'created_after', 'created_before', 'tag']);
+
+/** The tag finding_weeks counts for a tag filter: '' (every finding) without one, null for several. */
+function weekTag(tag: string | undefined): string | null {
+  if (!tag) return '';
+  const tags = splitList(tag);
+  return tags.length === 1 ? tags[0]! : null;
+}
 
 /** The start of a week of finding_weeks as a time. */
 const weekStart = (week: string) => `(${week})::timestamp AT TIME ZONE 'UTC'`;
 
 /**
  * The exact number of findings created in [lo, hi) (either end open when null) with the groups'
- * severities and statuses: the whole weeks inside the range summed from finding_weeks, the rows of
- * the part-weeks at its ends counted off the creation index. `groups(alias)` are the conditions on
- * severity and status, for finding_weeks and for findings.
+ * severities and statuses and the tag (an SQL parameter, or null for every finding): the whole weeks inside the range summed from
+ * finding_weeks, the rows of the part-weeks at its ends counted off the creation index (which
+ * carries the tags). `groups(alias)` are the conditions on severity and status, for finding_weeks
+ * and for findings.
  */
-function createdCount(tenant: string, lo: string, hi: string, groups: (alias: string) => string[]): string {
+function createdCount(tenant: string, lo: string, hi: string, groups: (alias: string) => string[], tag: string | null): string {
   // The first whole week starts at lo or the Monday after; the last one ends on the Monday before hi.
   const first = `(SELECT CASE WHEN ${weekStart(`finding_week(${lo})`)} = ${lo} THEN ${lo} ELSE ${weekStart(`finding_week(${lo}) + 7`)} END)`;
   const last = weekStart(`finding_week(${hi})`);
   const rows = (from: string, to: string) => `(SELECT count(*) FROM findings f WHERE ${
-    [`f.tenant_id = ${tenant}`, `f.created_at >= ${from}`, `f.created_at < ${to}`, ...groups('f')].join(' AND ')})`;
-  const weeks = `(SELECT coalesce(sum(w.n), 0) FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, ...groups('w'),
+    [`f.tenant_id = ${tenant}`, `f.created_at >= ${from}`, `f.created_at < ${to}`, ...groups('f'),
+      ...(tag === null ? [] : [`f.tags @> ARRAY[${tag}]::text[]`])].join(' AND ')})`;
+  const weeks = `(SELECT coalesce(sum(w.n), 0) FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, `w.tag = ${tag ?? "''"}`, ...groups('w'),
     `(${lo} IS NULL OR ${weekStart('w.week')} >= ${first})`, `(${hi} IS NULL OR ${weekStart('w.week + 7')} <= ${last})`].join(' AND ')})`;
   return `SELECT CASE WHEN ${lo} IS NOT NULL AND ${hi} IS NOT NULL AND ${first} >= ${last} THEN ${rows(lo, hi)}
                       ELSE ${weeks} + CASE WHEN ${lo} IS NULL THEN 0 ELSE ${rows(lo, first)} END
@@ -172,8 +181,9 @@ const TERM_COUNTABLE = new Set(['severity', 'status']);
  * severities or statuses from finding_counts) are summed in the list's order until the one holding
  * the page's first row, and the page is read from that group's start, offset by the rows of the
  * group before it. Exact: the counters change in the transaction of every change, so the
- * statement's snapshot sees them as it sees the findings. For the creation order with severity and
- * status filters or none; for the severity and status orders with those and a project too.
+ * statement's snapshot sees them as it sees the findings. For the creation order with severity,
+ * status and one tag as filters, or none; for the severity and status orders with severity, status
+ * and project filters.
  */
 function skipAhead({ tenant, active, fixed, p, sort, order, offset }: SkipContext): { bound: string; offset: string } | null {
   const used = { ...active, ...fixed };
@@ -186,8 +196,10 @@ function skipAhead({ tenant, active, fixed, p, sort, order, offset }: SkipContex
   // The groups in the list's order as (key, rows), and the bound on the sort column that starts the list at a group.
   let counted: string;
   let bound: (key: string) => string;
-  if (sort === 'created_at' && names.every((k) => k === 'severity' || k === 'status')) {
-    counted = `SELECT w.week AS key, sum(w.n) AS n FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, ...groups('w')].join(' AND ')} GROUP BY w.week`;
+  const tag = weekTag(used.tag);
+  if (sort === 'created_at' && tag !== null && names.every((k) => k === 'severity' || k === 'status' || k === 'tag')) {
+    counted = `SELECT w.week AS key, sum(w.n) AS n FROM finding_weeks w WHERE ${
+      [`w.tenant_id = ${tenant}`, `w.tag = ${p.add(tag)}`, ...groups('w')].join(' AND ')} GROUP BY w.week`;
     bound = (key) => order === 'asc'
       ? `f.created_at >= (SELECT ${weekStart(key)} FROM list_skip)`
       : `f.created_at < (SELECT ${weekStart(`${key} + 7`)} FROM list_skip)`;
@@ -280,13 +292,14 @@ export const findings: ListSpec = {
       const q = tsquery(p, used.search);
       return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${generic}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
     }
+    const tag = weekTag(used.tag);
+    if ((used.created_after || used.created_before) && tag !== null && names.every((k) => WEEK_COUNTABLE.has(k))) {
+      return createdCount(tenant, `${p.add(bound('created_after', used.created_after, true))}::timestamptz`,
+        `${p.add(bound('created_before', used.created_before, false))}::timestamptz`, groups, tag === '' ? null : p.add(tag));
+    }
     if (used.tag) {
       const tags = splitList(used.tag);
       return termCountable && tags.length === 1 ? terms('t', p.add(tags[0])) : null;
-    }
-    if ((used.created_after || used.created_before) && names.every((k) => WEEK_COUNTABLE.has(k))) {
-      return createdCount(tenant, `${p.add(bound('created_after', used.created_after, true))}::timestamptz`,
-        `${p.add(bound('created_before', used.created_before, false))}::timestamptz`, groups);
     }
     return projectCount();
 
