@@ -129,10 +129,11 @@ function ranked(filter: Filter, column: string, ranks: Record<string, number>, s
     const condition = filter(value, p, a, ctx) as string;
     if (ctx.request.sort !== sort) return condition;
     const values = [...new Set(splitList(value).map((v) => ranks[v]!))];
-    // Several values are also a range: `= ANY` alone would not bound the walk of the index in order.
+    // Several values are a range the walk of the index reads in order, and their list a test of each
+    // row there (`+ 0`: as a condition of the index scan, `= ANY` makes it read the range unordered).
     const rank = values.length === 1
       ? `${a}.${column} = ${p.add(values[0])}::smallint`
-      : `${a}.${column} BETWEEN ${p.add(Math.min(...values))}::smallint AND ${p.add(Math.max(...values))}::smallint AND ${a}.${column} = ANY(${p.add(values)}::smallint[])`;
+      : `${a}.${column} BETWEEN ${p.add(Math.min(...values))}::smallint AND ${p.add(Math.max(...values))}::smallint AND ${a}.${column} + 0 = ANY(${p.add(values)}::int[])`;
     return `${condition} AND ${rank}`;
   };
 }
