@@ -155,10 +155,10 @@ const weekStart = (week: string) => `(${week})::timestamp AT TIME ZONE 'UTC'`;
 
 /**
  * The exact number of findings created in [lo, hi) (either end open when null) with the groups'
- * severities and statuses and the tag (an SQL parameter, or null for every finding): the whole weeks inside the range summed from
- * finding_weeks, the rows of the part-weeks at its ends counted off the creation index (which
- * carries the tags). `groups(alias)` are the conditions on severity and status, for finding_weeks
- * and for findings.
+ * severities and statuses and the tag (an SQL parameter, or null for every finding): the whole
+ * weeks inside the range summed from finding_weeks, the rows of the part-weeks at its ends counted
+ * off the creation index (which carries the tags). `groups(alias)` are the conditions on severity
+ * and status, for finding_weeks and for findings.
  */
 function createdCount(tenant: string, lo: string, hi: string, groups: (alias: string) => string[], tag: string | null): string {
   // The first whole week starts at lo or the Monday after; the last one ends on the Monday before hi.
