@@ -143,6 +143,24 @@ const COUNTABLE = new Set(['severity', 'status', 'project_id']);
 /** Filters the finding_weeks table can answer exactly (0016_finding_weeks.sql), with one tag. */
 const WEEK_COUNTABLE = new Set(['severity', 'status', 'created_after', 'created_before', 'tag']);
 
+/**
+ * The severity and status filters as conditions on a table with those columns (findings and the
+ * counter tables), by its alias. The values become parameters when first used, once.
+ */
+function groupConditions(p: Params, used: Record<string, string>): (alias: string) => string[] {
+  let values: { severities?: string; statuses?: string } | undefined;
+  return (alias) => {
+    values ??= {
+      severities: used.severity ? p.add(splitList(used.severity)) : undefined,
+      statuses: used.status ? p.add(splitList(used.status)) : undefined,
+    };
+    return [
+      ...(values.severities ? [`${alias}.severity = ANY(${values.severities})`] : []),
+      ...(values.statuses ? [`${alias}.status = ANY(${values.statuses})`] : []),
+    ];
+  };
+}
+
 /** The tag finding_weeks counts for a tag filter: '' (every finding) without one, null for several. */
 function weekTag(tag: string | undefined): string | null {
   if (!tag) return '';
@@ -190,10 +208,7 @@ function skipAhead({ tenant, active, fixed, p, sort, order, offset }: SkipContex
   const used = { ...active, ...fixed };
   const names = Object.keys(used);
   const dir = order === 'asc' ? 'ASC' : 'DESC';
-  const groups = (alias: string) => [
-    ...(used.severity ? [`${alias}.severity = ANY(${p.add(splitList(used.severity))})`] : []),
-    ...(used.status ? [`${alias}.status = ANY(${p.add(splitList(used.status))})`] : []),
-  ];
+  const groups = groupConditions(p, used);
   // The groups in the list's order as (key, rows), and the bound on the sort column that starts the list at a group.
   let counted: string;
   let bound: (key: string) => string;
@@ -271,10 +286,7 @@ export const findings: ListSpec = {
   fastCount({ tenant, active, p, fixed, generic }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
-    const groups = (alias: string) => [
-      ...(used.severity ? [`${alias}.severity = ANY(${p.add(splitList(used.severity))})`] : []),
-      ...(used.status ? [`${alias}.status = ANY(${p.add(splitList(used.status))})`] : []),
-    ];
+    const groups = groupConditions(p, used);
     // In a project or for an asset, the generic count walks their few rows (a search's is the
     // owner-run total). Elsewhere one search term or one tag, with severities and statuses, is a
     // sum over the few rows of finding_terms however many findings hold it; other searches are
