@@ -174,9 +174,11 @@ export async function listRows(
 
   const count = (conditions: string[]) => `SELECT count(*) FROM ${table} ${a} WHERE ${conditions.join(' AND ')}`;
   const generic = plans ? `SELECT ${plans.total}` : count(where);
-  let countSql = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic }) ?? generic;
-  // The total depends on the filters alone (not on the sort, the page or the cursor).
-  const memoKey = totals
+  const fast = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic }) ?? null;
+  let countSql = fast ?? generic;
+  // Kept only where counting visits the rows (a counter table's sum costs what reading the version
+  // would). The total depends on the filters alone (not on the sort, the page or the cursor).
+  const memoKey = totals && (plans || fast === null)
     ? JSON.stringify([tenantId, table, fixed, Object.entries(active).sort(([x], [y]) => (x < y ? -1 : 1))])
     : undefined;
   if (memoKey !== undefined) {
