@@ -129,7 +129,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await app.close();
+      // A client that keeps a request open (a browser page left open, a stream) would hold the
+      // close until it goes: after a moment its connections are cut.
+      const cut = setTimeout(() => app.server.closeAllConnections(), 3000);
+      await app.close().finally(() => clearTimeout(cut));
       await db.close();
       await storage.cleanup();
     })());

@@ -7,12 +7,19 @@ import { expectAccessible, expectClean, launchBrowser, newPage, screenshot } fro
 let s: Setup;
 let browser: Browser;
 const origin = () => new URL(s.server.url).origin;
-const contexts: BrowserContext[] = [];
+const contexts: { base: string; context: BrowserContext }[] = [];
 
 async function fresh(colorScheme: 'light' | 'dark' = 'light', base = origin()) {
   const context = await browser.newContext({ baseURL: base, colorScheme, viewport: { width: 1366, height: 900 } });
-  contexts.push(context);
+  contexts.push({ base, context });
   return { context, page: await newPage(context) };
+}
+
+/** Closes the pages open on `other`'s server, then stops it (its open pages would hold its connections). */
+async function teardownOther(other: Setup) {
+  const port = `:${other.server.port}`;
+  for (const c of contexts.filter((c) => c.base.endsWith(port))) await c.context.close().catch(() => {});
+  await teardown(other);
 }
 
 async function signInForm(page: Page, user: Pick<TestUser, 'email' | 'password'>) {
@@ -31,7 +38,7 @@ beforeAll(async () => {
   [s, browser] = await Promise.all([setup(), launchBrowser()]);
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
+  for (const c of contexts) await c.context.close().catch(() => {});
   await browser?.close();
   await teardown(s);
 });
@@ -132,7 +139,7 @@ describe('sign-in lockout', () => {
   beforeAll(async () => {
     locked = await setup({ env: { NEURO_LOGIN_MAX_FAILURES: '2' } });
   });
-  afterAll(() => teardown(locked));
+  afterAll(() => teardownOther(locked));
 
   it('on 429 says the account is paused and when to retry, with a live countdown', async () => {
     const user = await locked.server.createUser(locked.tenant, { role: 'tester' });
@@ -235,7 +242,7 @@ describe('first-run setup', () => {
   beforeAll(async () => {
     fresh0 = await setup(); // a tenant with its bootstrap token and no user yet
   });
-  afterAll(() => teardown(fresh0));
+  afterAll(() => teardownOther(fresh0));
   const tenantOrigin = () => `http://${fresh0.tenant.slug}.localhost:${fresh0.server.port}`;
 
   it('a tenant without users opens on setup; the first admin is created and signed in; then setup is closed', async () => {
