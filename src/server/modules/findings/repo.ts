@@ -88,11 +88,17 @@ const fulltext: Filter = (value, p, a, { tenant, reach, request }) => {
   const f = searchFilters(p, request);
   const args = searchArgs(q, f);
   const r = `${p.add(reach)}::float8`;
+  // Titles repeat (a template, one issue on many hosts): in title order the findings with a word
+  // of a title stand together, so the walk meets its matches in one run, not every n / m rows
+  // (measured at 100,000: a word of a thirtieth of the titles walked 3,800 rows, 67 ms, to find
+  // none of them before the lookup answered in 33 ms). The walk is taken there only when the
+  // word is common enough to win even so.
+  const clustered = request.sort === 'title' ? 4 : 1;
   // Before the walk gives up (matches that cluster in the order, or other filters that pass few of
   // them) it may read twice the rows it expects to, or as many as the lookup would visit (up to
   // 10,000), or 1,000, whichever is most.
   p.with.push(`search_plan AS MATERIALIZED (
-      SELECT ${r} * n / greatest(m, 1) * (12 + 0.4 / share) <= m * (1 + 12 * share) AS walk,
+      SELECT ${clustered} * ${r} * n / greatest(m, 1) * (12 + 0.4 / share) <= m * (1 + 12 * share) AS walk,
              greatest(1000, least(m, 10000), 2 * ${r} * n / greatest(m, 1))::int AS walk_rows
         FROM (SELECT m, n, greatest(${filterShare(f, tenant, 'n')}, 0.00001) AS share
                 FROM (SELECT coalesce(min(t.n), 0)::float8 AS m,
