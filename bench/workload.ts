@@ -1,5 +1,5 @@
 /**
- * `npm run bench:workload [-- --db=postgres|pglite] [--duration=20] [--warmup=5] [--idle=300] [--mixes=read,workday] [--reseed]`
+ * `npm run bench:workload [-- --db=postgres|pglite] [--duration=20] [--warmup=5] [--idle=300] [--mixes=read,workday] [--reseed] [--cpu-prof=DIR]`
  *
  * Real traffic instead of one repeated URL: each request is drawn at random from a mix
  * (bench/workload-mix.ts) of findings by id across the whole table, list pages at random depths
@@ -37,6 +37,8 @@ if (kind !== 'postgres' && kind !== 'pglite') throw new Error('--db must be post
 const mixes = (flag('mixes') ?? (kind === 'pglite' ? 'read' : 'read,workday')).split(',').filter((m) => m !== 'none') as MixName[];
 /** Print each class's slowest requests of the idle run, to find what to explain. */
 const slowest = numberFlag('slowest', 0);
+/** Write a V8 CPU profile of each server run into this folder (open it in Chrome's DevTools). */
+const cpuProf = flag('cpu-prof');
 for (const m of mixes) if (!(m in MIXES)) throw new Error(`--mixes: unknown mix ${m}`);
 
 const children = new Set<ChildProcess>();
@@ -181,7 +183,7 @@ interface Server {
 
 async function startServer(t: Target, s: Seed, cacheMb: number): Promise<Server> {
   const port = await freePort();
-  const child = start(['src/server/main.ts'], {
+  const child = start([...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), 'src/server/main.ts'], {
     ...t.env, PORT: String(port), HOST: '127.0.0.1', NEURO_SECRET: s.secret, NEURO_BOOTSTRAP_TENANT: s.slug, LOG_LEVEL: 'warn',
     NEURO_RATE_LIMIT_PER_MINUTE: '100000000', NEURO_RATE_LIMIT_PER_HOUR: '100000000', NEURO_READ_CACHE_MB: String(cacheMb),
   });
