@@ -99,3 +99,43 @@ describe('findings search: walk and lookup answer the same', () => {
     expect(both.body.data).toEqual([]);
   });
 });
+
+describe('findings search: the gate counts', () => {
+  let own: Setup;
+  const statements: string[] = [];
+  const gateReads = () => statements.filter((sql) => sql.includes('coalesce(min(t.n), 0)')).length;
+  beforeAll(async () => {
+    own = await setup({ onStatement: (sql) => statements.push(sql) });
+  });
+  afterAll(() => teardown(own));
+
+  it('are read once per search text, and a count that has moved since changes no answer', async () => {
+    const projectId = (await own.make.project()).id;
+    const empty = await own.api.get('/findings?search=kerberoasting&limit=5');
+    expect(empty.body.meta.total).toBe(0);
+    statements.length = 0;
+    // The word the gate now counts as in no finding arrives in 1,200 of them.
+    await own.server.db.tenant(own.tenant.id, (q) =>
+      q.query(
+        `INSERT INTO findings (tenant_id, id, project_id, title, severity, status, description, created_at)
+         SELECT $1, 'find_gate' || lpad(g::text, 6, '0'), $2, 'Kerberoasting of service account ' || lpad(g::text, 4, '0'),
+                'High', 'Open', 'A service ticket is cracked offline.', timestamptz '2026-02-01' + g * interval '1 minute'
+           FROM generate_series(1, 1200) g`,
+        [own.tenant.id, projectId],
+      ),
+    );
+    for (const query of ['limit=5', 'limit=5&page=3', 'limit=5&sort=title&order=asc', 'limit=50&sort=created_at&order=asc']) {
+      const res = await own.api.get(`/findings?search=kerberoasting&${query}`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.meta.total).toBe(1200);
+      expect(res.body.data.length).toBe(Number(/limit=(\d+)/.exec(query)![1]));
+    }
+    const asc = await own.api.get('/findings?search=kerberoasting&limit=50&sort=created_at&order=asc');
+    expect(asc.body.data.map((r: Row) => r.id)).toEqual(Array.from({ length: 50 }, (_, i) => `find_gate${String(i + 1).padStart(6, '0')}`));
+    expect(gateReads(), 'the gate counts were read again for the same text').toBe(0);
+    // Another text is counted once, then known.
+    await own.api.get('/findings?search=service+ticket&limit=5');
+    await own.api.get('/findings?search=service+ticket&limit=5&page=2');
+    expect(gateReads()).toBe(1);
+  });
+});

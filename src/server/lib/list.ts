@@ -27,6 +27,8 @@ export interface FilterContext {
   reach: number;
   /** The whole request, for a two-plan filter that does the others' work too: raw values, validated by their own filters. */
   request: { query: ListQuery; fixed: Record<string, string>; sort: string; order: 'asc' | 'desc' };
+  /** What the spec's prepare() found for this request, if it has one. */
+  hints?: Record<string, number> | undefined;
 }
 
 /** A filter turns one query-string value into one SQL condition, or two plans (or throws a field error). */
@@ -78,6 +80,12 @@ export interface ListSpec extends Resource {
    * begins, and the SQL integer offset of the page from there. Null where it cannot answer.
    */
   skip?: (ctx: SkipContext) => { bound: string; offset: string } | null;
+  /**
+   * Numbers a filter steers its plan by (how many rows a word matches), found before the statement
+   * is built, when the spec can find them cheaper outside it (kept from an earlier request). They
+   * choose between plans that answer the same, so they need not be exact or current.
+   */
+  prepare?: (q: Queryable, tenantId: string, query: ListQuery) => Promise<Record<string, number> | undefined>;
 }
 
 export interface ListQuery {
@@ -144,12 +152,13 @@ export async function listRows(
   for (const [column, value] of Object.entries(fixed)) where.push(`${a}.${column} = ${p.add(value)}`);
 
   const active: Record<string, string> = {};
+  const hints = errors.length === 0 ? await spec.prepare?.(q, tenantId, query) : undefined;
   let plans: Plans | undefined;
   for (const [name, filter] of Object.entries(spec.filters)) {
     const value = query[name];
     if (value === undefined || value === '') continue;
     try {
-      const condition = filter(String(value), p, a, { tenant: tenantParam, reach: offset + limit, request: { query, fixed, sort, order } });
+      const condition = filter(String(value), p, a, { tenant: tenantParam, reach: offset + limit, request: { query, fixed, sort, order }, hints });
       if (typeof condition === 'string') where.push(condition);
       else if (plans) throw new Error(`${table}: one two-plan filter per list`);
       else plans = condition;

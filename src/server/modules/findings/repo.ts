@@ -1,5 +1,5 @@
 import type { Queryable } from '../../../db/driver.js';
-import { after, before, equals, hasTags, oneOf, parseIsoDate, splitList, type Filter, type FilterContext, type ListSpec, type SkipContext } from '../../lib/list.js';
+import { after, before, equals, hasTags, oneOf, parseIsoDate, splitList, type Filter, type FilterContext, type ListQuery, type ListSpec, type SkipContext } from '../../lib/list.js';
 import { jsonObject, Params } from '../../lib/sql.js';
 import { FINDING_STATUSES, SEVERITIES } from '../../lib/severity.js';
 
@@ -82,7 +82,41 @@ function filterShare(f: SearchFilters, tenant: string, n: string): string {
  * finding_terms (0012) as the fewest findings holding one of the query's terms, the share from
  * the counters (filterShare). The exact total is finding_search_total (0015), the same lookup counted.
  */
-const fulltext: Filter = (value, p, a, { tenant, reach, request }) => {
+/**
+ * The gate's two counts for a search: the fewest findings holding one of the query's terms (m,
+ * finding_terms), and the tenant's findings (n). The sums read every (severity, status, slot) row
+ * of each term, ~1.5 ms a term at 100,000 findings, so they are kept (GATE_STATS) and given to the
+ * statement as numbers; the statement finds them itself only the first time.
+ */
+const matchCounts = (tenant: string, v: string) => `SELECT coalesce(min(t.n), 0)::float8 AS m,
+       (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*')::float8 AS n
+  FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
+  LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft
+                      WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true`;
+
+/**
+ * The gate's counts by tenant and search text, up to a minute old: they choose between two plans
+ * that answer the same, so a count that has since moved costs at most a slower plan, never a
+ * different answer. Each server process keeps its own.
+ */
+const GATE_STATS = new Map<string, { m: number; n: number; at: number }>();
+const GATE_STATS_MAX = 10_000;
+const GATE_STATS_TTL_MS = 60_000;
+
+async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Promise<Record<string, number> | undefined> {
+  if (query.search === undefined || query.search === '') return undefined;
+  const key = `${tenantId}\u0000${String(query.search)}`;
+  const known = GATE_STATS.get(key);
+  if (known && Date.now() - known.at < GATE_STATS_TTL_MS) return { m: known.m, n: known.n };
+  const { rows } = await q.query<{ m: number; n: number }>(matchCounts('$1', '$2'), [tenantId, String(query.search)]);
+  const found = { m: Number(rows[0]?.m ?? 0), n: Number(rows[0]?.n ?? 0) };
+  GATE_STATS.delete(key);
+  GATE_STATS.set(key, { ...found, at: Date.now() });
+  if (GATE_STATS.size > GATE_STATS_MAX) GATE_STATS.delete(GATE_STATS.keys().next().value!);
+  return found;
+}
+
+const fulltext: Filter = (value, p, a, { tenant, reach, request, hints }) => {
   const v = p.add(value);
   const q = `websearch_to_tsquery('english', ${v})`;
   const f = searchFilters(p, request);
@@ -101,11 +135,9 @@ const fulltext: Filter = (value, p, a, { tenant, reach, request }) => {
       SELECT ${clustered} * ${r} * n / greatest(m, 1) * (12 + 0.4 / share) <= m * (1 + 12 * share) AS walk,
              greatest(1000, least(m, 10000), 2 * ${r} * n / greatest(m, 1))::int AS walk_rows
         FROM (SELECT m, n, greatest(${filterShare(f, tenant, 'n')}, 0.00001) AS share
-                FROM (SELECT coalesce(min(t.n), 0)::float8 AS m,
-                             (SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = '*')::float8 AS n
-                        FROM unnest(tsvector_to_array(to_tsvector('english', ${v}))) l
-                        LEFT JOIN LATERAL (SELECT coalesce(sum(ft.n), 0) AS n FROM finding_terms ft
-                                            WHERE ft.tenant_id = ${tenant} AND ft.kind = 'w' AND ft.term = l) t ON true) s) e)`);
+                FROM (${hints?.m !== undefined && hints.n !== undefined
+                  ? `SELECT ${p.add(hints.m)}::float8 AS m, ${p.add(hints.n)}::float8 AS n`
+                  : matchCounts(tenant, v)}) s) e)`);
   const after = request.query.after === undefined ? null : String(request.query.after);
   p.with.push(`search_ids AS MATERIALIZED (SELECT finding_search_page(${args}, ${p.add(request.sort)}::text, ${p.add(request.order !== 'asc')}::boolean,
       ${p.add(reach)}::int, ${p.add(after)}::text) AS id)`);
@@ -289,6 +321,7 @@ export const findings: ListSpec = {
   keyset: true,
   renderAfterPaging: true,
   skip: skipAhead,
+  prepare: gateStats,
   fastCount({ tenant, active, p, fixed, generic }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
