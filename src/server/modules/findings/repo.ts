@@ -303,7 +303,7 @@ export const findings: ListSpec = {
     severity: 'f.severity_rank',
     // Stored keys (0011_finding_sort_indexes.sql), in the order of the score and the status list.
     cvss_score: 'f.cvss_key',
-    title: 'lower(f.title)',
+    title: 'f.title_key',
     status: 'f.status_rank',
   },
   filters: {
