@@ -246,8 +246,15 @@ export async function listRows(
     const scan = (columns: string) => `SELECT ${columns} FROM ${table} ${a} WHERE ${[...pageWhere, `(${plans.gate})`].join(' AND ')}
         ORDER BY ${sortSql} ${dir} ${nulls}, ${a}.id ${dir} LIMIT ${plans.walkRows}`;
     // The walk's other conditions are tested on the sort's index alone (an index-only scan, where
-    // it covers them) and only the rows that pass them are visited to test the plan's own.
-    p.with.push(`list_walk AS MATERIALIZED (SELECT w.k, w.id FROM (${scan(`${sortSql} AS k, ${a}.id`)}) w
+    // it covers them) and only the rows that pass them are visited to test the plan's own. With no
+    // other condition every row is visited anyway: straight from the sort's index then, the plan's
+    // condition in the select list (computed only for rows the policy let through), instead of a
+    // lookup by id for each (a third of the buffer visits: 17 → 7 ms for 3,700 rows at 100,000).
+    const direct = where.length === 1;
+    p.with.push(direct
+      ? `list_walk AS MATERIALIZED (SELECT w.k, w.id FROM (${scan(`${sortSql} AS k, ${a}.id, (${plans.walk}) AS hit`)}) w
+        WHERE w.hit LIMIT ${reach}::int)`
+      : `list_walk AS MATERIALIZED (SELECT w.k, w.id FROM (${scan(`${sortSql} AS k, ${a}.id`)}) w
         WHERE (SELECT ${plans.walk} FROM ${table} ${a} WHERE ${a}.tenant_id = ${tenantParam} AND ${a}.id = w.id) LIMIT ${reach}::int)`);
     p.with.push(`list_walked AS MATERIALIZED (SELECT (${plans.gate}) AND ((SELECT count(*) FROM list_walk) >= ${reach}::int
         OR (SELECT count(*) FROM (${scan('1')}) x) < ${plans.walkRows}) AS ok)`);
