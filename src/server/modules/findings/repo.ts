@@ -69,20 +69,6 @@ function filterShare(f: SearchFilters, tenant: string, n: string): string {
 }
 
 /**
- * Full-text search under row-level security, where `@@` (not LEAKPROOF) may not use the GIN index.
- * Two plans (lib/list.ts Plans): a word in a large share of the findings is found by walking the
- * sort's index, its other filters tested there, and testing `@@` on each row that passes them
- * until the page is full; a rare one (or one the other filters leave few of) by
- * finding_search_page (0015), the owner-run lookup of the current tenant's matches with the other
- * filters and the sort applied there, which returns the page's candidate ids to be joined back
- * under RLS as usual. The gate compares the cost of each (in µs, as measured on 100,000 findings):
- * the walk visits about reach × findings / matches rows (~12 each) and reads that divided by the
- * filters' share of index entries (~0.4 each); the lookup reads `matches` index entries (~1 each)
- * and visits the share of them that pass the filters (~12 each). Matches are estimated from
- * finding_terms (0012) as the fewest findings holding one of the query's terms, the share from
- * the counters (filterShare). The exact total is finding_search_total (0015), the same lookup counted.
- */
-/**
  * The gate's two counts for a search: the fewest findings holding one of the query's terms (m,
  * finding_terms), and the tenant's findings (n). The sums read every (severity, status, slot) row
  * of each term, ~1.5 ms a term at 100,000 findings, so they are kept (GATE_STATS) and given to the
@@ -116,6 +102,20 @@ async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Prom
   return found;
 }
 
+/**
+ * Full-text search under row-level security, where `@@` (not LEAKPROOF) may not use the GIN index.
+ * Two plans (lib/list.ts Plans): a word in a large share of the findings is found by walking the
+ * sort's index, its other filters tested there, and testing `@@` on each row that passes them
+ * until the page is full; a rare one (or one the other filters leave few of) by
+ * finding_search_page (0015), the owner-run lookup of the current tenant's matches with the other
+ * filters and the sort applied there, which returns the page's candidate ids to be joined back
+ * under RLS as usual. The gate compares the cost of each (in µs, as measured on 100,000 findings):
+ * the walk visits about reach × findings / matches rows (~12 each) and reads that divided by the
+ * filters' share of index entries (~0.4 each); the lookup reads `matches` index entries (~1 each)
+ * and visits the share of them that pass the filters (~12 each). Matches are estimated from
+ * finding_terms (0012) as the fewest findings holding one of the query's terms, the share from
+ * the counters (filterShare). The exact total is finding_search_total (0015), the same lookup counted.
+ */
 const fulltext: Filter = (value, p, a, { tenant, reach, request, hints }) => {
   const v = p.add(value);
   const q = `websearch_to_tsquery('english', ${v})`;
