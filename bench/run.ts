@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --db=pglite|postgres|both] [--duration=10] [--warmup=3] [--only=list,search,get,post] [--keep]`
+ * `npm run bench [-- --db=pglite|postgres|both] [--duration=10] [--warmup=3] [--only=list,search,get,post] [--keep] [--cpu-prof=DIR]`
  *
  * For each database: a fresh database (PGlite data folder, or a new PostgreSQL database), seeded by
  * bench/seed.ts with BENCH_FINDINGS findings (100,000 by default); the real server started as a
@@ -31,6 +31,8 @@ const warmup = numberFlag('warmup', 3);
 const only = flag('only')?.split(',');
 /** Leave the PostgreSQL database in place, e.g. for bench/explain.ts. */
 const keep = process.argv.includes('--keep');
+/** A V8 CPU profile of each server run, written to this folder. */
+const cpuProf = flag('cpu-prof');
 
 // ---- Processes and databases that must be cleaned up whatever happens.
 
@@ -187,7 +189,7 @@ async function benchDatabase(kind: DbKind, pgBase: string | undefined, total: nu
   await target.ownerQuery('CHECKPOINT');
 
   const port = await freePort();
-  const server = start(['src/server/main.ts'], {
+  const server = start([...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), 'src/server/main.ts'], {
     ...target.env,
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:workload [-- --db=postgres|pglite] [--duration=20] [--warmup=5] [--idle=300] [--mixes=read,workday] [--reseed] [--cpu-prof=DIR]`
+ * `npm run bench:workload [-- --db=postgres|pglite] [--duration=20] [--warmup=5] [--idle=300 (0: none)] [--mixes=read,workday] [--reseed] [--cpu-prof=DIR]`
  *
  * Real traffic instead of one repeated URL: each request is drawn at random from a mix
  * (bench/workload-mix.ts) of findings by id across the whole table, list pages at random depths
@@ -360,7 +360,7 @@ async function main() {
         });
         classTables.push(`${mix} mix, read cache ${cacheOn ? 'on' : 'off'}, per class:\n${formatTable(['class', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'first error'], rows)}`);
       }
-      if (!cacheOn) {
+      if (!cacheOn && idleCount > 0) {
         // Each class alone, one request at a time, on the otherwise idle server (cache off: nothing repeats).
         log(`== idle: each class alone, ${idleCount} requests one at a time`);
         const rows: string[][] = [];
