@@ -106,7 +106,9 @@ class VersionProbe {
       try {
         // The tenants known so far are read again too, so that they stay known at the new count.
         const tenants = new Set([...round.tenants, ...[...(this.known?.versions.keys() ?? [])].slice(0, 100)]);
-        const { rows, statements } = await this.db.system(async (q) => {
+        // data_versions_of names its tenants and reads as the owner: any connection will do, with
+        // whatever tenant it serves left set.
+        const { rows, statements } = await this.db.anyBinding(async (q) => {
           const result = await q.query<{ tenant_id: string; version: string }>(
             'SELECT tenant_id, version FROM data_versions_of($1)', [[...tenants]]);
           // Counted right after the probe, before anything else can run on the connection.
