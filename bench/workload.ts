@@ -1,5 +1,5 @@
 /**
- * `npm run bench:workload [-- --db=postgres|pglite] [--duration=20] [--warmup=5] [--idle=300 (0: none)] [--mixes=read,workday] [--reseed] [--cpu-prof=DIR]`
+ * `npm run bench:workload [-- --db=postgres|pglite] [--duration=20] [--warmup=5] [--idle=300 (0: none)] [--mixes=read,workday] [--cache=off,on] [--reseed] [--cpu-prof=DIR]`
  *
  * Real traffic instead of one repeated URL: each request is drawn at random from a mix
  * (bench/workload-mix.ts) of findings by id across the whole table, list pages at random depths
@@ -39,6 +39,11 @@ const mixes = (flag('mixes') ?? (kind === 'pglite' ? 'read' : 'read,workday')).s
 const slowest = numberFlag('slowest', 0);
 /** Write a V8 CPU profile of each server run into this folder (open it in Chrome's DevTools). */
 const cpuProf = flag('cpu-prof');
+/** Which server runs, in which order: the read cache off, on (a run changes the table the next one reads). */
+const cacheRuns = (flag('cache') ?? 'off,on').split(',').map((c) => {
+  if (c !== 'on' && c !== 'off') throw new Error('--cache: a list of on and off');
+  return c === 'on';
+});
 for (const m of mixes) if (!(m in MIXES)) throw new Error(`--mixes: unknown mix ${m}`);
 
 const children = new Set<ChildProcess>();
@@ -339,7 +344,7 @@ async function main() {
   const bareRuns: { mix: MixName; cacheOn: boolean; rps: number }[] = [];
   let idle = '';
 
-  for (const cacheOn of [false, true]) {
+  for (const cacheOn of cacheRuns) {
     const server = await startServer(t, s, cacheOn ? 64 : 0);
     try {
       for (const mix of mixes) {
