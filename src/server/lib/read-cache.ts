@@ -26,30 +26,8 @@ export interface ReadCache {
    * the cache serves; undefined when the cache is off.
    */
   totals: TotalMemo | undefined;
-  /** Counters for tests and operators; `bypassed`: reads rendered without the cache (Usefulness). */
-  stats(): { hits: number; misses: number; entries: number; bytes: number; probes: number; bypassed: number };
-}
-
-/**
- * A tenant whose data changes faster than the same responses are asked for again (a day of
- * writing: each kept response is stale by its next use) gains nothing from the cache and pays for
- * it, a version probe per round and a copy of each response kept: the workday mix of
- * bench/workload.ts ran ~10% slower with the cache on than off. So when fewer than USEFUL_SHARE of
- * a tenant's last USEFUL_WINDOW reads were hits, its next USEFUL_PAUSE reads are rendered without
- * the cache, as fresh as any miss, and then it is measured again. The totals memo is not paused:
- * each statement checks its own total's version.
- */
-const USEFUL_WINDOW = 512;
-const USEFUL_SHARE = 0.02;
-const USEFUL_PAUSE = 2048;
-/** Tenants whose usefulness is tracked at once; the oldest is forgotten past it. */
-const USEFUL_TENANTS = 10_000;
-
-interface Usefulness {
-  reads: number;
-  hits: number;
-  /** Reads left to render without the cache. */
-  pause: number;
+  /** Counters for tests and operators. */
+  stats(): { hits: number; misses: number; entries: number; bytes: number; probes: number };
 }
 
 /** The most totals kept: a key is a tenant, a list and its filters, ~200 bytes with its value. */
@@ -163,58 +141,31 @@ export function createReadCache({ db, maxBytes }: { db: Database; maxBytes: numb
   let bytes = 0;
   let hits = 0;
   let misses = 0;
-  let bypassed = 0;
-  const usefulness = new Map<string, Usefulness>();
-
-  const usefulnessOf = (tenantId: string): Usefulness => {
-    let use = usefulness.get(tenantId);
-    if (!use) {
-      if (usefulness.size >= USEFUL_TENANTS) usefulness.delete(usefulness.keys().next().value!);
-      usefulness.set(tenantId, (use = { reads: 0, hits: 0, pause: 0 }));
-    }
-    return use;
-  };
-  /** Counts a read that used the cache; past a window of too few hits, pauses the cache for the tenant. */
-  const measure = (use: Usefulness, hit: boolean) => {
-    use.reads++;
-    if (hit) use.hits++;
-    if (use.reads < USEFUL_WINDOW) return;
-    if (use.hits < USEFUL_WINDOW * USEFUL_SHARE) use.pause = USEFUL_PAUSE;
-    use.reads = use.hits = 0;
-  };
 
   const drop = (key: string, entry: Entry) => {
     entries.delete(key);
     bytes -= key.length + entry.body.length;
   };
 
-  async function body(request: FastifyRequest, render: () => Promise<string>): Promise<string | Buffer> {
+  async function body(request: FastifyRequest, render: () => Promise<string>): Promise<Buffer> {
     if ((request.routeOptions.config as { cached?: boolean }).cached !== true) {
       // Only routes that declare it are checked against their module's cachedTables.
       throw new Error(`route ${request.routeOptions.url} uses the read cache without config.cached`);
     }
-    if (maxBytes === 0) return render();
+    if (maxBytes === 0) return Buffer.from(await render());
     const [tenantId, key] = keyOf(request);
-    const use = usefulnessOf(tenantId);
-    if (use.pause > 0) {
-      use.pause--;
-      bypassed++;
-      return render();
-    }
     const version = await probe.current(tenantId);
     const cached = entries.get(key);
     if (cached) {
       drop(key, cached);
       if (cached.version === version) {
         hits++;
-        measure(use, true);
         entries.set(key, cached);
         bytes += key.length + cached.body.length;
         return cached.body;
       }
     }
     misses++;
-    measure(use, false);
     const rendered = Buffer.from(await render());
     const size = key.length + rendered.length;
     if (size <= maxBytes / 16) {
@@ -235,6 +186,6 @@ export function createReadCache({ db, maxBytes }: { db: Database; maxBytes: numb
       sendBody(reply, await body(request, render));
     },
     totals: maxBytes === 0 ? undefined : totalMemo(),
-    stats: () => ({ hits, misses, entries: entries.size, bytes, probes: probe.probes, bypassed }),
+    stats: () => ({ hits, misses, entries: entries.size, bytes, probes: probe.probes }),
   };
 }
