@@ -20,6 +20,12 @@ export function numberFlag(name: string, fallback: number): number {
   return value === undefined ? fallback : Number(value);
 }
 
+/** With `--cpu-prof=DIR`: the node options that write a V8 CPU profile of a server run into DIR. */
+export function cpuProfileArgs(): string[] {
+  const dir = flag('cpu-prof');
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Progress goes to stderr; stdout is kept for the results. */
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -19,7 +19,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../src/db/driver.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { findingCount, seed, SEARCH_WORD, type Seeded } from './seed.js';
-import { flag, freePort, log, numberFlag, postgresUrl, ROOT, stopChild, waitUp } from './lib.js';
+import { cpuProfileArgs, flag, freePort, log, numberFlag, postgresUrl, ROOT, stopChild, waitUp } from './lib.js';
 
 type DbKind = 'pglite' | 'postgres';
 
@@ -31,8 +31,6 @@ const warmup = numberFlag('warmup', 3);
 const only = flag('only')?.split(',');
 /** Leave the PostgreSQL database in place, e.g. for bench/explain.ts. */
 const keep = process.argv.includes('--keep');
-/** A V8 CPU profile of each server run, written to this folder. */
-const cpuProf = flag('cpu-prof');
 
 // ---- Processes and databases that must be cleaned up whatever happens.
 
@@ -189,7 +187,7 @@ async function benchDatabase(kind: DbKind, pgBase: string | undefined, total: nu
   await target.ownerQuery('CHECKPOINT');
 
   const port = await freePort();
-  const server = start([...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), 'src/server/main.ts'], {
+  const server = start([...cpuProfileArgs(), 'src/server/main.ts'], {
     ...target.env,
     PORT: String(port),
     HOST: '127.0.0.1',

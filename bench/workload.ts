@@ -24,7 +24,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { openDatabase, type Database } from '../src/db/driver.js';
 import { findingCount, seed } from './seed.js';
-import { flag, freePort, log, numberFlag, postgresUrl, ROOT, stopChild, waitUp } from './lib.js';
+import { cpuProfileArgs, flag, freePort, log, numberFlag, postgresUrl, ROOT, stopChild, waitUp } from './lib.js';
 import { CLASSES, classDrawer, drawer, MIXES, State, type Draw, type MixName, type Universe } from './workload-mix.js';
 
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -37,8 +37,6 @@ if (kind !== 'postgres' && kind !== 'pglite') throw new Error('--db must be post
 const mixes = (flag('mixes') ?? (kind === 'pglite' ? 'read' : 'read,workday')).split(',').filter((m) => m !== 'none') as MixName[];
 /** Print each class's slowest requests of the idle run, to find what to explain. */
 const slowest = numberFlag('slowest', 0);
-/** Write a V8 CPU profile of each server run into this folder (open it in Chrome's DevTools). */
-const cpuProf = flag('cpu-prof');
 /** Which server runs, in which order: the read cache off, on (a run changes the table the next one reads). */
 const cacheRuns = (flag('cache') ?? 'off,on').split(',').map((c) => {
   if (c !== 'on' && c !== 'off') throw new Error('--cache: a list of on and off');
@@ -188,7 +186,7 @@ interface Server {
 
 async function startServer(t: Target, s: Seed, cacheMb: number): Promise<Server> {
   const port = await freePort();
-  const child = start([...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), 'src/server/main.ts'], {
+  const child = start([...cpuProfileArgs(), 'src/server/main.ts'], {
     ...t.env, PORT: String(port), HOST: '127.0.0.1', NEURO_SECRET: s.secret, NEURO_BOOTSTRAP_TENANT: s.slug, LOG_LEVEL: 'warn',
     NEURO_RATE_LIMIT_PER_MINUTE: '100000000', NEURO_RATE_LIMIT_PER_HOUR: '100000000', NEURO_READ_CACHE_MB: String(cacheMb),
   });
