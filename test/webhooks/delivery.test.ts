@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { client, eventually, setup, startReceiver, teardown, type Client, type Receiver, type Setup, type TestServer, type TestTenant } from '../helpers/index.js';
 import { createDispatcher } from '../../src/server/modules/webhooks/dispatcher.js';
 import { deriveKey } from '../../src/server/lib/sealed.js';
+import { recordAttempts } from '../../src/server/modules/webhooks/repo.js';
 
 let s: Setup;
 let server: TestServer;
@@ -313,5 +314,36 @@ describe('webhook delivery', () => {
     } finally {
       for (const d of extra) await d.stop();
     }
+  });
+});
+
+// Two connections of one database: PostgreSQL only (PGlite runs one statement at a time).
+describe.runIf(process.env.DATABASE_URL)('a webhook deleted while an attempt is recorded', () => {
+  it('waits for the delete and writes nothing, without a deadlock', async () => {
+    receiver.answer = () => ({});
+    const wh = await hook('/deleted-mid-record', ['client.created']);
+    await api.post('/clients', { name: 'Recorded while deleted' });
+    await eventually(async () => (await deliveries(wh.id))[0]?.status === 'succeeded');
+    const [delivery] = await deliveries(wh.id);
+    const outcome = {
+      status: 'succeeded' as const, nextAttemptAt: null, attemptedAt: new Date(), durationMs: 5,
+      responseStatus: 200, responseBody: '', error: null, disableReason: null,
+    };
+    const waiting = () => server.db.system(async (q) =>
+      Number((await q.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+      )).rows[0]!.n));
+    // As DELETE /webhooks/:id runs it: the webhook's row is locked, then its trigger deletes the
+    // deliveries. The attempt is recorded in between, on another connection.
+    let recorded: Promise<boolean> | undefined;
+    await server.db.tenantTx(tenant.id, async (q) => {
+      await q.query('SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenant.id, wh.id]);
+      recorded = server.db.tenant(tenant.id, (r) => recordAttempts(r, tenant.id, wh.id, [{ deliveryId: delivery.id, outcome }], 'test', 1000, 60_000));
+      recorded.catch(() => {});
+      await eventually(async () => (await waiting()) > 0);
+      await q.query('DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2', [tenant.id, wh.id]);
+    });
+    await expect(recorded!).resolves.toBe(false);
+    expect((await api.get(`/webhooks/${wh.id}`)).status).toBe(404);
   });
 });

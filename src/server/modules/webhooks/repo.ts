@@ -140,13 +140,18 @@ export async function recordAttempts(
   const last = attempts.at(-1)!.outcome;
   const col = <T>(f: (o: AttemptOutcome) => T) => attempts.map((a) => f(a.outcome));
   const { rows } = await q.query<{ active: boolean }>(
-    `WITH o AS (
+    // The webhook's row is locked first (l, an InitPlan of d), as DELETE /webhooks/:id locks it
+    // before its trigger deletes the deliveries: updating the deliveries first deadlocked with it.
+    // A webhook deleted meanwhile leaves l empty, and nothing is written.
+    `WITH l AS (
+       SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE
+     ), o AS (
        SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[])
          AS o(id, status, next_at, at, duration, code, body, error)
      ), d AS (
        UPDATE webhook_deliveries x SET status = o.status, attempts = x.attempts + 1, next_attempt_at = o.next_at,
               last_attempt_at = o.at, duration_ms = o.duration, response_status = o.code, response_body = o.body, error = o.error
-         FROM o WHERE x.tenant_id = $1 AND x.id = o.id RETURNING 1)
+         FROM o WHERE x.tenant_id = $1 AND x.id = o.id AND EXISTS (SELECT 1 FROM l) RETURNING 1)
      UPDATE webhooks w SET
        lease_until = CASE WHEN w.lease_owner = $12 THEN clock_timestamp() + make_interval(secs => $13 / 1000.0) ELSE w.lease_until END,
        failing_since = CASE WHEN $11 THEN NULL ELSE coalesce(w.failing_since, $16::timestamptz) END,
