@@ -329,18 +329,18 @@ describe.runIf(process.env.DATABASE_URL)('a webhook deleted while an attempt is 
       status: 'succeeded' as const, nextAttemptAt: null, attemptedAt: new Date(), durationMs: 5,
       responseStatus: 200, responseBody: '', error: null, disableReason: null,
     };
-    const waiting = () => server.db.system(async (q) =>
-      Number((await q.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
-      )).rows[0]!.n));
+    // Whether a connection waits for a lock the given backend holds (the recorder waiting for us).
+    const blockedBy = (pid: number) => server.db.system(async (q) =>
+      (await q.query('SELECT 1 FROM pg_locks WHERE NOT granted AND $1::int = ANY(pg_blocking_pids(pid))', [pid])).rows.length > 0);
     // As DELETE /webhooks/:id runs it: the webhook's row is locked, then its trigger deletes the
     // deliveries. The attempt is recorded in between, on another connection.
     let recorded: Promise<boolean> | undefined;
     await server.db.tenantTx(tenant.id, async (q) => {
-      await q.query('SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenant.id, wh.id]);
+      const { rows: [holder] } = await q.query<{ pid: number }>(
+        'SELECT pg_backend_pid() AS pid FROM webhooks WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenant.id, wh.id]);
       recorded = server.db.tenant(tenant.id, (r) => recordAttempts(r, tenant.id, wh.id, [{ deliveryId: delivery.id, outcome }], 'test', 1000, 60_000));
       recorded.catch(() => {});
-      await eventually(async () => (await waiting()) > 0);
+      await eventually(() => blockedBy(holder!.pid));
       await q.query('DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2', [tenant.id, wh.id]);
     });
     await expect(recorded!).resolves.toBe(false);
