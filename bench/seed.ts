@@ -136,9 +136,11 @@ export async function seed(
   const status = `CASE WHEN ${pct(2)} < 40 THEN 'Open' WHEN ${pct(2)} < 55 THEN 'Confirmed' WHEN ${pct(2)} < 75 THEN 'Remediated'
                        WHEN ${pct(2)} < 90 THEN 'Verified' WHEN ${pct(2)} < 95 THEN 'Accepted Risk' ELSE 'False Positive' END`;
   const ms = `($3::bigint + (i::bigint * ${spanMs}) / $5::bigint)`;
+  // An asset's id follows from its project and number, so a finding's link needs no lookup.
+  const assetId = (project: string, k: string) => `'asset_' || substr(md5(${project} || '/' || ${k}), 1, 26)`;
   const insert = `
     INSERT INTO findings (tenant_id, id, project_id, title, severity, status, description, impact, remediation,
-                          cwe, cvss_score, tags, created_at, updated_at)
+                          cwe, cvss_score, tags, created_at, updated_at${options.assetsPerProject ? ', asset_ids' : ''})
     SELECT $1, ${idSql('find', ms, "'f' || $4")}, ${pick('$6::text[]', 3)}, ${pick('$7::text[]', 4)}, ${severity}, ${status},
            ${pick('$8::text[]', 5)} || ' ' || ${pick('$8::text[]', 6)} || ' ' || ${pick('$8::text[]', 7)} ||
              CASE WHEN ${pct(8)} < ${SEARCH_SHARE_PCT} THEN ' Unsafe ${SEARCH_WORD} of request data.' ELSE '' END,
@@ -146,11 +148,11 @@ export async function seed(
            'CWE-' || (20 + ${pct(11)} * 9), round((${pct(12)} / 10.0)::numeric, 1),
            ARRAY['bench', 'batch-' || (i / 10000)]${options.assetsPerProject ? ` || ARRAY(SELECT DISTINCT ${pick('$10::text[]', 13)}
              UNION SELECT ${pick('$10::text[]', 14)} WHERE ${pct(15)} < 50 UNION SELECT ${pick('$10::text[]', 16)} WHERE ${pct(17)} < 20)` : ''},
-           to_timestamp(${ms} / 1000.0), to_timestamp(${ms} / 1000.0)
+           to_timestamp(${ms} / 1000.0), to_timestamp(${ms} / 1000.0)${options.assetsPerProject
+             // The link inserted below, on the row as the server keeps it (0020_finding_asset_ids.sql).
+             ? `, ARRAY[${assetId(pick('$6::text[]', 3), `(abs(hashtext(${idSql('find', ms, "'f' || $4")})) % $11::int)::text`)}]` : ''}
       FROM generate_series($2::int, $9::int) i`;
   const assets = options.assetsPerProject ?? 0;
-  // An asset's id follows from its project and number, so a finding's link needs no lookup.
-  const assetId = (project: string, k: string) => `'asset_' || substr(md5(${project} || '/' || ${k}), 1, 26)`;
   if (assets > 0) {
     await db.tenant(tenantId, (q) => q.query(
       `INSERT INTO assets (tenant_id, id, project_id, name, type)
@@ -164,7 +166,7 @@ export async function seed(
     await db.tenant(tenantId, async (q) => {
       const { rows } = await q.query<{ id: string; project_id: string }>(
         assets > 0 ? `${insert} RETURNING id, project_id` : insert,
-        [tenantId, from, startMs, salt, total, projects, titles, sentences, to, ...(assets > 0 ? [TAG_WORDS] : [])],
+        [tenantId, from, startMs, salt, total, projects, titles, sentences, to, ...(assets > 0 ? [TAG_WORDS, assets] : [])],
       );
       if (assets > 0) {
         await q.query(

@@ -291,10 +291,8 @@ export const findings: ListSpec = {
     references: 'to_json(f."references")', cwe: 'f.cwe', cve: 'to_json(f.cve)', cvss_vector: 'f.cvss_vector',
     // float8 prints 10 where numeric(3,1) prints 10.0: the same number, written as JSON.stringify would.
     cvss_score: 'f.cvss_score::float8',
-    // array_to_json, not json_agg, which writes `[a, b]`.
-    // ARRAY(subquery) in the link index's order: no aggregate with its sort set up for each row.
-    asset_ids: `array_to_json(ARRAY(SELECT fa.asset_id FROM finding_assets fa
-                                      WHERE fa.tenant_id = f.tenant_id AND fa.finding_id = f.id ORDER BY fa.asset_id))`,
+    // The links as the finding keeps them (0020_finding_asset_ids.sql), not looked up for each row.
+    asset_ids: 'to_json(f.asset_ids)',
     tags: 'to_json(f.tags)', created_at: 'iso(f.created_at)', updated_at: 'iso(f.updated_at)',
   }),
   sorts: {
@@ -380,9 +378,16 @@ export async function lockFinding(q: Queryable, tenantId: string, findingId: str
   return rows[0];
 }
 
+/** A finding's asset ids as it keeps them (findings.asset_ids): each once, in byte order, as 0020's triggers sort them. */
+export function assetIdList(ids: string[]): string[] {
+  return [...new Set(ids)].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+}
+
 /**
  * Replaces a finding's asset links with `assetIds`, all of which must be assets of `projectId`.
- * Returns the ids that are not (nothing is changed then, the caller rolls back).
+ * Returns the ids that are not (nothing is changed then, the caller rolls back). One statement, so
+ * the triggers that keep findings.asset_ids (0020) see the links only as they end up: the caller
+ * has written the same list to the row, and they find nothing to change.
  */
 export async function linkAssets(
   q: Queryable,
@@ -391,14 +396,13 @@ export async function linkAssets(
   projectId: string,
   assetIds: string[],
 ): Promise<string[]> {
-  await q.query('DELETE FROM finding_assets WHERE tenant_id = $1 AND finding_id = $2', [tenantId, findingId]);
-  if (assetIds.length === 0) return [];
   const p = new Params();
+  const [t, f] = [p.add(tenantId), p.add(findingId)];
   const { rows } = await q.query<{ asset_id: string }>(
-    `INSERT INTO finding_assets (tenant_id, finding_id, asset_id)
-       SELECT a.tenant_id, ${p.add(findingId)}, a.id FROM assets a
-        WHERE a.tenant_id = ${p.add(tenantId)} AND a.project_id = ${p.add(projectId)} AND a.id = ANY(${p.add(assetIds)})
-     RETURNING asset_id`,
+    `WITH wanted AS (SELECT a.id FROM assets a WHERE a.tenant_id = ${t} AND a.project_id = ${p.add(projectId)} AND a.id = ANY(${p.add(assetIds)}::text[])),
+          gone AS (DELETE FROM finding_assets fa WHERE fa.tenant_id = ${t} AND fa.finding_id = ${f} AND fa.asset_id NOT IN (SELECT id FROM wanted)),
+          added AS (INSERT INTO finding_assets (tenant_id, finding_id, asset_id) SELECT ${t}, ${f}, w.id FROM wanted w ON CONFLICT DO NOTHING)
+     SELECT id AS asset_id FROM wanted`,
     p.values,
   );
   const linked = new Set(rows.map((r) => r.asset_id));

@@ -5,7 +5,7 @@ import { deleteRow, mustExist, getRow, insertRow, insertRows, updateRow } from '
 import { Batcher } from '../../lib/batcher.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { scoreVector } from '../../lib/cvss.js';
-import { FINDING_REFERENCES, findings, linkAssets, lockFinding } from './repo.js';
+import { assetIdList, FINDING_REFERENCES, findings, linkAssets, lockFinding } from './repo.js';
 import type { Caller } from '../../lib/caller.js';
 import type { ReadCache } from '../../lib/read-cache.js';
 import { recordEvent } from '../../lib/events.js';
@@ -113,7 +113,8 @@ export function createFindingService({ db, reads }: { db: Database; reads?: Read
         assetIds.length === 0
           ? creates.add(`${caller.tenantId} ${Object.keys(row).join(',')}`, { caller, values: row })
           : db.tenantTx(caller.tenantId, async (q) => {
-              await insertRow(q, findings, caller.tenantId, row);
+              // The row carries its links' ids (0020_finding_asset_ids.sql); linking checks them.
+              await insertRow(q, findings, caller.tenantId, { ...row, asset_ids: assetIdList(assetIds) });
               await setAssets(q, caller.tenantId, row.id, body.project_id, assetIds);
               const json = (await getRow(q, findings, caller.tenantId, row.id))!;
               await recordEvent(q, caller, { type: 'finding.created', objectType: 'finding', objectId: row.id, data: json });
@@ -134,12 +135,13 @@ export function createFindingService({ db, reads }: { db: Database; reads?: Read
             [{ field: 'updated_at', message: current.updated_at }],
           );
         }
-        const projectId = current.project_id;
-        // The links change before the row, so the event's old state is read first.
-        const before = patch.asset_ids ? await getRow(q, findings, caller.tenantId, id) : undefined;
-        if (patch.asset_ids) await setAssets(q, caller.tenantId, id, projectId, patch.asset_ids);
-        // With only asset_ids sent, row is empty and this still marks the finding updated.
-        return updateRow(q, findings, caller.tenantId, id, row, { ...FINDING_EVENTS(caller), before });
+        // The row carries its links' ids (0020_finding_asset_ids.sql), written with the rest of the
+        // change (its event's old and new state both read off the row); the links follow, checked
+        // against the finding's project. With only asset_ids sent, this still marks the finding updated.
+        const json = await updateRow(q, findings, caller.tenantId, id,
+          patch.asset_ids ? { ...row, asset_ids: assetIdList(patch.asset_ids) } : row, FINDING_EVENTS(caller));
+        if (patch.asset_ids) await setAssets(q, caller.tenantId, id, current.project_id, patch.asset_ids);
+        return json;
       });
       return found(json, 'Finding');
     },
