@@ -19,6 +19,8 @@ function bound(field: string, value: unknown, plusOneMs: boolean): string | null
 interface SearchFilters {
   severities: string; statuses: string; project: string; asset: string; tags: string; cwe: string;
   createdFrom: string; createdBefore: string; updatedFrom: string;
+  /** Which of them the request gives: the estimate (filterShare) is written for those only. */
+  given: Set<Exclude<keyof SearchFilters, 'given'>>;
 }
 
 /**
@@ -35,13 +37,19 @@ function searchFilters(p: Params, request: FilterContext['request']): SearchFilt
   const inPath = request.fixed.project_id;
   const inQuery = request.query.project_id === undefined || request.query.project_id === '' ? undefined : String(request.query.project_id);
   const project = inPath !== undefined && inQuery !== undefined && inQuery !== inPath ? '' : inPath ?? inQuery ?? null;
-  return {
-    severities: `${p.add(list('severity'))}::text[]`, statuses: `${p.add(list('status'))}::text[]`, project: `${p.add(project)}::text`,
-    asset: `${p.add(text('asset_id'))}::text`, tags: `${p.add(list('tag'))}::text[]`, cwe: `${p.add(text('cwe'))}::text`,
-    createdFrom: `${p.add(bound('created_after', v.created_after, true))}::timestamptz`,
-    createdBefore: `${p.add(bound('created_before', v.created_before, false))}::timestamptz`,
-    updatedFrom: `${p.add(bound('updated_after', v.updated_after, true))}::timestamptz`,
-  };
+  const values = {
+    severities: [list('severity'), 'text[]'], statuses: [list('status'), 'text[]'], project: [project, 'text'],
+    asset: [text('asset_id'), 'text'], tags: [list('tag'), 'text[]'], cwe: [text('cwe'), 'text'],
+    createdFrom: [bound('created_after', v.created_after, true), 'timestamptz'],
+    createdBefore: [bound('created_before', v.created_before, false), 'timestamptz'],
+    updatedFrom: [bound('updated_after', v.updated_after, true), 'timestamptz'],
+  } as const;
+  const f = { given: new Set() } as SearchFilters;
+  for (const [name, [value, type]] of Object.entries(values) as [keyof typeof values, (typeof values)[keyof typeof values]][]) {
+    f[name] = `${p.add(value)}::${type}`;
+    if (value !== null) f.given.add(name);
+  }
+  return f;
 }
 
 const searchArgs = (q: string, f: SearchFilters) =>
@@ -53,19 +61,18 @@ const searchArgs = (q: string, f: SearchFilters) =>
  * an asset's links, a date range as its share of the span of the findings' dates, a CWE as a tenth.
  */
 function filterShare(f: SearchFilters, tenant: string, n: string): string {
-  const span = (column: string, from: string, before: string) => `(SELECT CASE WHEN ${from} IS NULL AND ${before} IS NULL THEN 1
-        ELSE greatest(0.0005, least(1, extract(epoch FROM least(coalesce(${before}, hi), hi) - greatest(coalesce(${from}, lo), lo))
-                                     / greatest(extract(epoch FROM hi - lo), 1))) END
+  const span = (column: string, from: string, before: string) => `(SELECT greatest(0.0005, least(1,
+          extract(epoch FROM least(coalesce(${before}, hi), hi) - greatest(coalesce(${from}, lo), lo)) / greatest(extract(epoch FROM hi - lo), 1)))
         FROM (SELECT min(d.${column}) AS lo, max(d.${column}) AS hi FROM findings d WHERE d.tenant_id = ${tenant}) x)`;
-  return `(SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = coalesce(${f.project}, '*')
-             AND (${f.severities} IS NULL OR fc.severity = ANY(${f.severities})) AND (${f.statuses} IS NULL OR fc.status = ANY(${f.statuses})))::float8
-      / greatest(${n}, 1)
-      * CASE WHEN ${f.tags} IS NULL THEN 1 ELSE (SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft
-              WHERE ft.tenant_id = ${tenant} AND ft.kind = 't' AND ft.term = (${f.tags})[1])::float8 / greatest(${n}, 1) END
-      * CASE WHEN ${f.asset} IS NULL THEN 1 ELSE (SELECT count(*) FROM finding_assets fa
-              WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${f.asset})::float8 / greatest(${n}, 1) END
-      * CASE WHEN ${f.cwe} IS NULL THEN 1 ELSE 0.1 END
-      * ${span('created_at', f.createdFrom, f.createdBefore)} * ${span('updated_at', f.updatedFrom, 'NULL::timestamptz')}`;
+  const share = (count: string) => `(${count})::float8 / greatest(${n}, 1)`;
+  const factors = [share(`SELECT coalesce(sum(fc.n), 0) FROM finding_counts fc WHERE fc.tenant_id = ${tenant} AND fc.project_id = ${f.given.has('project') ? f.project : "'*'"}${
+    f.given.has('severities') ? ` AND fc.severity = ANY(${f.severities})` : ''}${f.given.has('statuses') ? ` AND fc.status = ANY(${f.statuses})` : ''}`)];
+  if (f.given.has('tags')) factors.push(share(`SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft WHERE ft.tenant_id = ${tenant} AND ft.kind = 't' AND ft.term = (${f.tags})[1]`));
+  if (f.given.has('asset')) factors.push(share(`SELECT count(*) FROM finding_assets fa WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${f.asset}`));
+  if (f.given.has('cwe')) factors.push('0.1');
+  if (f.given.has('createdFrom') || f.given.has('createdBefore')) factors.push(span('created_at', f.createdFrom, f.createdBefore));
+  if (f.given.has('updatedFrom')) factors.push(span('updated_at', f.updatedFrom, 'NULL::timestamptz'));
+  return factors.join('\n      * ');
 }
 
 /**
