@@ -4,6 +4,7 @@ import { callerOf } from '../../lib/caller.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../../lib/schemas.js';
 import { dataBody, pageBody, sendData } from '../../lib/reply.js';
 import { Finding, FindingCreate, FindingListQuery, FindingUpdate, FindingUpdateHeaders } from './schemas.js';
+import { createCounterFolder } from './counter-fold.js';
 import { createFindingService, parseIfMatch } from './service.js';
 
 export const findingsModule: Module = {
@@ -20,7 +21,9 @@ export const findingsModule: Module = {
   cachedTables: ['findings', 'finding_assets'],
   readOnlyFields: ['cvss_score'],
   register(app, ctx) {
-    const service = createFindingService(ctx);
+    // The counters' slots are folded a while after the writes that made them (counter-fold.ts).
+    const folder = createCounterFolder({ db: ctx.db, intervalMs: 30_000, log: app.log });
+    const service = createFindingService({ ...ctx, folder });
     const tags = ['Findings'];
     const list = { querystring: FindingListQuery, response: { 200: ListEnvelope(Finding), ...errorResponses } };
 
@@ -65,5 +68,6 @@ export const findingsModule: Module = {
       await service.remove(callerOf(req), req.params.id);
       return reply.code(204).send(null);
     });
+    return { workers: [folder] };
   },
 };

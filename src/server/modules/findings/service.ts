@@ -8,6 +8,7 @@ import { scoreVector } from '../../lib/cvss.js';
 import { assetIdList, FINDING_REFERENCES, findings, linkAssets, lockFinding } from './repo.js';
 import type { Caller } from '../../lib/caller.js';
 import type { ReadCache } from '../../lib/read-cache.js';
+import type { CounterFolder } from './counter-fold.js';
 import { recordEvent } from '../../lib/events.js';
 
 export type FindingService = ReturnType<typeof createFindingService>;
@@ -72,8 +73,10 @@ interface Create {
   values: Record<string, unknown>;
 }
 
-export function createFindingService({ db, reads }: { db: Database; reads?: ReadCache }) {
+export function createFindingService({ db, reads, folder }: { db: Database; reads?: ReadCache; folder?: CounterFolder }) {
   const totals = reads?.totals;
+  /** The tenant's findings changed: their counters are folded at the folder's next round. */
+  const written = <T>(tenantId: string, result: T): T => (folder?.written(tenantId), result);
   // Creates without asset links are batched (lib/batcher.ts): scanners and imports send many at once.
   const creates = new Batcher<Create, string>(async (items) => {
     const tenantId = items[0]!.caller.tenantId;
@@ -120,7 +123,7 @@ export function createFindingService({ db, reads }: { db: Database; reads?: Read
               await recordEvent(q, caller, { type: 'finding.created', objectType: 'finding', objectId: row.id, data: json });
               return json;
             });
-      return work.catch((err) => rethrowReference(err, FINDING_REFERENCES));
+      return work.then((json) => written(caller.tenantId, json), (err) => rethrowReference(err, FINDING_REFERENCES));
     },
 
     /** With `ifMatch` (see parseIfMatch), a finding saved by someone else meanwhile is refused with 409 and left as it is. */
@@ -143,11 +146,11 @@ export function createFindingService({ db, reads }: { db: Database; reads?: Read
         if (patch.asset_ids) await setAssets(q, caller.tenantId, id, current.project_id, patch.asset_ids);
         return json;
       });
-      return found(json, 'Finding');
+      return found(written(caller.tenantId, json), 'Finding');
     },
 
     async remove(caller: Caller, id: string): Promise<string> {
-      return found(await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id, { caller, objectType: 'finding' })), 'Finding');
+      return found(written(caller.tenantId, await db.tenant(caller.tenantId, (q) => deleteRow(q, findings, caller.tenantId, id, { caller, objectType: 'finding' }))), 'Finding');
     },
   };
 }

@@ -3,6 +3,7 @@ import { found, rethrowReference, ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { deleteRow, mustExist, getRow, insertRow, recordCascadeDeletes, updateRow } from '../../lib/crud.js';
 import { findings } from '../findings/repo.js';
+import { holdCounterFolds } from '../findings/counter-fold.js';
 import { assets } from '../assets/repo.js';
 import { listRows, type ListQuery } from '../../lib/list.js';
 import { PROJECT_REFERENCES, projects } from './repo.js';
@@ -56,6 +57,8 @@ export function createProjectService({ db }: { db: Database }) {
       const json = await db.tenantTx(caller.tenantId, async (q) => {
         // Its findings and assets go with it, each with its own deleted event; the lock keeps new
         // ones (their foreign key needs a share lock on the project) out until this commits.
+        // Before any counter row is locked: the counters' fold waits for nobody (findings/counter-fold.ts).
+        await holdCounterFolds(q, caller.tenantId);
         await q.query('SELECT 1 FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [caller.tenantId, id]);
         await recordCascadeDeletes(q, findings, caller.tenantId, 'project_id', id, { caller, objectType: 'finding' });
         await recordCascadeDeletes(q, assets, caller.tenantId, 'project_id', id, { caller, objectType: 'asset' });

@@ -1,0 +1,129 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database, Queryable } from '../../../db/driver.js';
+import type { Worker } from '../../types.js';
+
+/**
+ * The counter tables (finding_counts 0001, finding_terms 0012, finding_weeks 0016) keep a row per
+ * group and slot: each connection writes its own slot (of 16, by backend pid), so concurrent
+ * writers do not queue behind each other's commits. Every total summed from them reads all the
+ * slots of its groups: once 16 connections have written, the tenant-wide total of a plain list
+ * sums 480 rows (5 severities × 6 statuses × 16 slots) on as many heap pages, and a word's total
+ * as many. Measured with pgbench: 0.25 ms a sum of 480 rows, 0.12 ms over one row a group, 0.07 ms
+ * for `SELECT 1`.
+ *
+ * Folding moves the committed slot rows of a tenant into one row a group, in slot FOLDED, which no
+ * writer uses (they write pg_backend_pid() % 16). Each step deletes slot rows and adds their sums
+ * to the folded rows in one statement: every sum is the same before and after it, and a reader's
+ * snapshot sees one or the other. A fold never waits for a writer: a slot row locked by a writer's
+ * open transaction is skipped (SKIP LOCKED) and folded the next time, and the folded rows are
+ * written by folds alone (a project's delete, which deletes counter rows of every slot, first holds
+ * the tenant's folds off: holdCounterFolds). A writer whose slot row is being folded waits for the
+ * step to commit, then inserts its row again. Two folds of one tenant never run together (an
+ * advisory lock; the second stops).
+ */
+export const FOLDED = -1;
+/** The advisory lock of a tenant's folds, over $1 the tenant id. */
+const LOCK = "hashtext('neuro.counter_fold'), hashtext($1)";
+
+const TABLES: { table: string; groups: string[] }[] = [
+  { table: 'finding_counts', groups: ['tenant_id', 'severity', 'status', 'project_id'] },
+  { table: 'finding_terms', groups: ['tenant_id', 'kind', 'term', 'severity', 'status'] },
+  { table: 'finding_weeks', groups: ['tenant_id', 'tag', 'week', 'severity', 'status'] },
+];
+
+/**
+ * Slot rows folded in one transaction: a writer whose slot row is in it waits for its commit, so
+ * a fold is done in short steps, each exact by itself (72,025 rows took 330 ms in one here: ~9 ms
+ * a step).
+ */
+const STEP = 2_000;
+
+/** One step of one table's fold, answering how many slot rows it folded. */
+const stepSql = ({ table, groups }: (typeof TABLES)[number]) => {
+  const cols = groups.join(', ');
+  // A data-modifying WITH runs to the end whether or not it is read.
+  return `WITH locked AS (SELECT ctid FROM ${table} WHERE tenant_id = $1 AND slot <> ${FOLDED} LIMIT $2 FOR UPDATE SKIP LOCKED),
+       gone AS (DELETE FROM ${table} c USING locked l WHERE c.ctid = l.ctid RETURNING ${groups.map((g) => `c.${g}`).join(', ')}, c.n),
+       kept AS (INSERT INTO ${table} AS c (${cols}, slot, n)
+                SELECT ${cols}, ${FOLDED}, sum(n) FROM gone GROUP BY ${cols} HAVING sum(n) <> 0 ORDER BY ${cols}
+                ON CONFLICT (${cols}, slot) DO UPDATE SET n = c.n + excluded.n)
+  SELECT count(*)::int AS n FROM gone`;
+};
+const STEPS = TABLES.map(stepSql);
+
+/**
+ * Folds the tenant's counter slots, in steps of one transaction each; how many slot rows it
+ * folded. It stops where another fold of the tenant, or a project's delete, holds the tenant.
+ * `step`: slot rows a transaction (tests take small ones).
+ */
+export async function foldCounters(db: Database, tenantId: string, step = STEP): Promise<number> {
+  let folded = 0;
+  for (const sql of STEPS) {
+    // Bounded, should writers make slot rows as fast as it folds them.
+    for (let i = 0; i < 1_000; i++) {
+      const n = await db.tenantTx(tenantId, async (q) => {
+        const { rows } = await q.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${LOCK}) AS ok`, [tenantId]);
+        return rows[0]?.ok ? ((await q.query<{ n: number }>(sql, [tenantId, step])).rows[0]?.n ?? 0) : null;
+      });
+      if (n === null) return folded;
+      folded += n;
+      if (n < step) break;
+    }
+  }
+  return folded;
+}
+
+/**
+ * Holds the tenant's folds off until the transaction ends, for one that deletes counter rows of
+ * any slot (a project's delete): a fold waits for nobody, and this keeps it that way.
+ */
+export async function holdCounterFolds(q: Queryable, tenantId: string): Promise<void> {
+  await q.query(`SELECT pg_advisory_xact_lock(${LOCK})`, [tenantId]);
+}
+
+export interface CounterFolder extends Worker {
+  /** The tenant's findings changed: fold its counters at the next round. */
+  written(tenantId: string): void;
+}
+
+/**
+ * Folds, every `intervalMs`, the counters of the tenants whose findings this process changed since
+ * the last round, one tenant at a time. On the embedded database there is one connection, hence
+ * one slot: nothing to fold, and no folder.
+ */
+export function createCounterFolder({ db, intervalMs, log }: { db: Database; intervalMs: number; log: FastifyBaseLogger }): CounterFolder {
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let round: Promise<void> | undefined;
+
+  async function run() {
+    const tenants = pending;
+    pending = new Set();
+    for (const tenantId of tenants) {
+      try {
+        await foldCounters(db, tenantId);
+      } catch (err) {
+        log.warn({ err, tenantId }, 'folding finding counters failed; they stay as they are and are folded next time');
+        pending.add(tenantId);
+      }
+    }
+  }
+
+  return {
+    name: 'finding-counter-fold',
+    written(tenantId) {
+      if (db.kind === 'postgres') pending.add(tenantId);
+    },
+    start() {
+      if (db.kind !== 'postgres') return;
+      timer = setInterval(() => {
+        if (round === undefined && pending.size > 0) round = run().finally(() => (round = undefined));
+      }, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await round;
+    },
+  };
+}
