@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Queryable } from '../../../db/driver.js';
+import { createPoller } from '../../lib/poller.js';
 import type { Worker } from '../../types.js';
 
 /**
@@ -33,8 +34,8 @@ const TABLES: { table: string; groups: string[] }[] = [
 
 /**
  * Slot rows folded in one transaction: a writer whose slot row is in it waits for its commit, so
- * a fold is done in short steps, each exact by itself (72,025 rows took 330 ms in one here: ~9 ms
- * a step).
+ * a fold is done in short steps, each exact by itself (measured at 100,000 findings: 59,624 rows
+ * in 30 steps took 788 ms, ~26 ms a step; with nothing to fold, 17 ms for the three tables).
  */
 const STEP = 2_000;
 
@@ -88,42 +89,39 @@ export interface CounterFolder extends Worker {
 
 /**
  * Folds, every `intervalMs`, the counters of the tenants whose findings this process changed since
- * the last round, one tenant at a time. On the embedded database there is one connection, hence
- * one slot: nothing to fold, and no folder.
+ * the last round, one tenant at a time (lib/poller.ts: one round at a time, stop() waits for it).
+ * Writes that do not pass through the findings service (a project's delete) are folded with the
+ * tenant's next finding write. On the embedded database there is one connection, hence one slot:
+ * nothing to fold.
  */
 export function createCounterFolder({ db, intervalMs, log }: { db: Database; intervalMs: number; log: FastifyBaseLogger }): CounterFolder {
   let pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> | undefined;
-
-  async function run() {
-    const tenants = pending;
-    pending = new Set();
-    for (const tenantId of tenants) {
-      try {
-        await foldCounters(db, tenantId);
-      } catch (err) {
-        log.warn({ err, tenantId }, 'folding finding counters failed; they stay as they are and are folded next time');
-        pending.add(tenantId);
+  const poller = createPoller({
+    intervalMs,
+    async claim() {
+      const tenants = pending;
+      pending = new Set();
+      for (const tenantId of tenants) {
+        try {
+          await foldCounters(db, tenantId);
+        } catch (err) {
+          log.warn({ err, tenantId }, 'folding finding counters failed; they stay as they are and are folded next time');
+          pending.add(tenantId);
+        }
       }
-    }
-  }
+    },
+    onError: (err) => log.warn({ err }, 'folding finding counters failed'),
+  });
+  const folds = db.kind === 'postgres';
 
   return {
     name: 'finding-counter-fold',
     written(tenantId) {
-      if (db.kind === 'postgres') pending.add(tenantId);
+      if (folds) pending.add(tenantId);
     },
     start() {
-      if (db.kind !== 'postgres') return;
-      timer = setInterval(() => {
-        if (round === undefined && pending.size > 0) round = run().finally(() => (round = undefined));
-      }, intervalMs);
-      timer.unref();
+      if (folds) poller.start();
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await round;
-    },
+    stop: () => poller.stop(),
   };
 }

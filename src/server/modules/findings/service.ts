@@ -75,8 +75,11 @@ interface Create {
 
 export function createFindingService({ db, reads, folder }: { db: Database; reads?: ReadCache; folder?: CounterFolder }) {
   const totals = reads?.totals;
-  /** The tenant's findings changed: their counters are folded at the folder's next round. */
-  const written = <T>(tenantId: string, result: T): T => (folder?.written(tenantId), result);
+  /** A finding was written (result: its JSON; undefined when none was found): the tenant's counters are folded at the folder's next round. */
+  const written = <T>(tenantId: string, result: T): T => {
+    if (result !== undefined) folder?.written(tenantId);
+    return result;
+  };
   // Creates without asset links are batched (lib/batcher.ts): scanners and imports send many at once.
   const creates = new Batcher<Create, string>(async (items) => {
     const tenantId = items[0]!.caller.tenantId;
