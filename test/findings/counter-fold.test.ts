@@ -188,4 +188,26 @@ describe('folding the finding counters', () => {
     }
     await expectExactTotals('after the folder');
   });
+
+  it.runIf(onPostgres)('folds, at its first round, every tenant whose counters hold slot rows, with no write noted', async () => {
+    const other = await s.server.createTenant();
+    const api2 = client(s.server.url, other.token);
+    const p = (await api2.post('/projects', { name: 'written before the start' })).body.data.id;
+    expect((await api2.post('/findings', { project_id: p, title: 'Written before the start', severity: 'Low' })).status).toBe(201);
+    await createMany(6, 300);
+    const slots = async () => [(await counterRows()).finding_counts!.slots, (await s.server.db.tenant(other.id, (q) =>
+      q.query<{ n: number }>(`SELECT count(*)::int AS n FROM finding_counts WHERE tenant_id = $1 AND slot <> ${FOLDED}`, [other.id]))).rows[0]!.n];
+    expect((await slots()).every((n) => n > 0)).toBe(true);
+    // A long interval: only the first round, the one at the start, can fold them in time.
+    const folder = createCounterFolder({ db: s.server.db, intervalMs: 60_000, log: s.server.app.log });
+    folder.start();
+    try {
+      for (let i = 0; i < 200 && (await slots()).some((n) => n > 0); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await slots()).toEqual([0, 0]);
+    } finally {
+      await folder.stop();
+    }
+    await expectExactTotals('after the first round');
+    expect((await api2.get('/findings?severity=Low')).body.meta.total).toBe(1);
+  });
 });

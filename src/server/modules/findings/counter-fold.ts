@@ -89,16 +89,23 @@ export interface CounterFolder extends Worker {
 
 /**
  * Folds, every `intervalMs`, the counters of the tenants whose findings this process changed since
- * the last round, one tenant at a time (lib/poller.ts: one round at a time, stop() waits for it).
- * Writes that do not pass through the findings service (a project's delete) are folded with the
- * tenant's next finding write. On the embedded database there is one connection, hence one slot:
- * nothing to fold.
+ * the last round, one tenant at a time (lib/poller.ts: one round at a time, stop() waits for it);
+ * its first round folds every tenant with slot rows (finding_counter_unfolded, 0021), those
+ * written before the start or by other processes. Writes that do not pass through the findings
+ * service (a project's delete) are folded with the tenant's next finding write. On the embedded
+ * database there is one connection, hence one slot: nothing to fold.
  */
 export function createCounterFolder({ db, intervalMs, log }: { db: Database; intervalMs: number; log: FastifyBaseLogger }): CounterFolder {
   let pending = new Set<string>();
+  let started = false;
   const poller = createPoller({
     intervalMs,
     async claim() {
+      if (!started) {
+        const { rows } = await db.system((q) => q.query<{ id: string }>('SELECT finding_counter_unfolded() AS id'));
+        for (const { id } of rows) pending.add(id);
+        started = true;
+      }
       const tenants = pending;
       pending = new Set();
       for (const tenantId of tenants) {
