@@ -29,7 +29,7 @@ const fold = (step?: number) => foldCounters(s.server.db, s.tenant.id, step);
 /** The tenant's counter rows by table: slot rows (writers') and folded ones. */
 async function counterRows() {
   const out: Record<string, { slots: number; folded: number }> = {};
-  for (const table of ['finding_counts', 'finding_terms', 'finding_weeks']) {
+  for (const table of ['finding_counts', 'finding_terms', 'finding_weeks', 'finding_word_bits']) {
     const { rows } = await tenantQuery<{ slots: number; folded: number }>(
       `SELECT count(*) FILTER (WHERE slot <> ${FOLDED})::int AS slots, count(*) FILTER (WHERE slot = ${FOLDED})::int AS folded FROM ${table} WHERE tenant_id = $1`,
       [s.tenant.id]);
@@ -50,6 +50,9 @@ function cases(): { query: string; where: string; params: unknown[] }[] {
     { query: `project_id=${projects[1]}&status=Open`, where: "project_id = $2 AND status = 'Open'", params: [projects[1]] },
     { query: 'search=login', where: "search @@ websearch_to_tsquery('english', 'login')", params: [] },
     { query: 'search=injection&severity=High', where: "search @@ websearch_to_tsquery('english', 'injection') AND severity = 'High'", params: [] },
+    // Several words, some negated: the words' bitmaps (finding_word_bits).
+    ...['login redirect', 'login -redirect', 'session fixation', 'injection login -csrf'].map((search) => (
+      { query: `search=${encodeURIComponent(search)}`, where: "search @@ websearch_to_tsquery('english', $2)", params: [search] })),
     { query: 'tag=web', where: "tags @> '{web}'", params: [] },
     { query: 'tag=auth&status=Open', where: "tags @> '{auth}' AND status = 'Open'", params: [] },
     { query: `created_after=${monday}&created_before=${future}`, where: 'true', params: [] },
@@ -99,7 +102,7 @@ describe('folding the finding counters', () => {
 
     // In steps of 7 rows: each step's transaction is exact by itself.
     const folded = await fold(7);
-    expect(folded).toBe(rows.finding_counts!.slots + rows.finding_terms!.slots + rows.finding_weeks!.slots);
+    expect(folded).toBe(rows.finding_counts!.slots + rows.finding_terms!.slots + rows.finding_weeks!.slots + rows.finding_word_bits!.slots);
     const after = await counterRows();
     for (const table of Object.keys(after)) expect(after[table]!.slots, table).toBe(0);
     expect(await expectExactTotals('after the fold')).toEqual(before);

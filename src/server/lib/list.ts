@@ -28,8 +28,11 @@ export interface FilterContext {
   /** The whole request, for a two-plan filter that does the others' work too: raw values, validated by their own filters. */
   request: { query: ListQuery; fixed: Record<string, string>; sort: string; order: 'asc' | 'desc' };
   /** What the spec's prepare() found for this request, if it has one. */
-  hints?: Record<string, number> | undefined;
+  hints?: Hints | undefined;
 }
+
+/** What a spec's prepare() finds out for a request before its statement is written. */
+export type Hints = Readonly<Record<string, unknown>>;
 
 /** A filter turns one query-string value into one SQL condition, or two plans (or throws a field error). */
 export type Filter = (value: string, p: Params, alias: string, ctx: FilterContext) => string | Plans;
@@ -42,6 +45,8 @@ export interface CountContext {
   p: Params;
   /** The exact count over the filters: count(*), or the two-plan filter's total. */
   generic: string;
+  /** What the spec's prepare() found for this request, if it has one. */
+  hints?: Hints | undefined;
 }
 
 /** What skip is given: a page deep in the list, and what it is sorted and filtered by. */
@@ -81,11 +86,12 @@ export interface ListSpec extends Resource {
    */
   skip?: (ctx: SkipContext) => { bound: string; offset: string } | null;
   /**
-   * Numbers a filter steers its plan by (how many rows a word matches), found before the statement
-   * is built, when the spec can find them cheaper outside it (kept from an earlier request). They
-   * choose between plans that answer the same, so they need not be exact or current.
+   * What the statement is written by, found before it is built when the spec can find it cheaper
+   * outside it (kept from an earlier request): numbers a filter steers its plan by (how many rows a
+   * word matches), which choose between plans that answer the same and so need not be exact or
+   * current, and facts of the request itself (the words of a search), which must be.
    */
-  prepare?: (q: Queryable, tenantId: string, query: ListQuery) => Promise<Record<string, number> | undefined>;
+  prepare?: (q: Queryable, tenantId: string, query: ListQuery) => Promise<Hints | undefined>;
 }
 
 export interface ListQuery {
@@ -183,7 +189,7 @@ export async function listRows(
 
   const count = (conditions: string[]) => `SELECT count(*) FROM ${table} ${a} WHERE ${conditions.join(' AND ')}`;
   const generic = plans ? `SELECT ${plans.total}` : count(where);
-  const fast = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic }) ?? null;
+  const fast = spec.fastCount?.({ tenant: tenantParam, active, fixed, p, generic, hints }) ?? null;
   let countSql = fast ?? generic;
   // Kept only where counting visits the rows (a counter table's sum costs what reading the version
   // would). The total depends on the filters alone (not on the sort, the page or the cursor).

@@ -92,21 +92,64 @@ const matchCounts = (tenant: string, v: string) => `SELECT coalesce(min(t.n), 0)
  * that answer the same, so a count that has since moved costs at most a slower plan, never a
  * different answer. Each server process keeps its own.
  */
-const GATE_STATS = new Map<string, { m: number; n: number; at: number }>();
+const GATE_STATS = new Map<string, SearchHints & { at: number }>();
 const GATE_STATS_MAX = 10_000;
 const GATE_STATS_TTL_MS = 60_000;
 
-async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Promise<Record<string, number> | undefined> {
+/** The gate's counts, and the search's words when finding_word_bits can count it (wordsOf). */
+type SearchHints = {
+  m: number;
+  n: number;
+  words?: Words | undefined;
+};
+
+/** A search that is words all of which a finding holds (`all`, at least one) and none of `none`. */
+interface Words {
+  all: string[];
+  none: string[];
+}
+
+/**
+ * The words of a query as websearch_to_tsquery prints it, where it is only words joined by AND,
+ * some of them negated (`'cooki' & 'session'`, `'xss' & !'store'`); undefined for anything else
+ * (a phrase, OR, a single word, which finding_terms counts, a word with a quote or backslash).
+ */
+export function wordsOf(tsquery: string): Words | undefined {
+  if (!/^!?'[^'\\]+'(?: & !?'[^'\\]+')+$/.test(tsquery)) return undefined;
+  const all = new Set<string>();
+  const none = new Set<string>();
+  for (const [, not, word] of tsquery.matchAll(/(!?)'([^'\\]+)'/g)) (not ? none : all).add(word!);
+  if (all.size === 0 || [...none].some((w) => all.has(w))) return undefined;
+  return { all: [...all], none: [...none] };
+}
+
+async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Promise<SearchHints | undefined> {
   if (query.search === undefined || query.search === '') return undefined;
   const key = `${tenantId}\u0000${String(query.search)}`;
   const known = GATE_STATS.get(key);
-  if (known && Date.now() - known.at < GATE_STATS_TTL_MS) return { m: known.m, n: known.n };
-  const { rows } = await q.query<{ m: number; n: number }>(matchCounts('$1', '$2'), [tenantId, String(query.search)]);
-  const found = { m: Number(rows[0]?.m ?? 0), n: Number(rows[0]?.n ?? 0) };
+  if (known && Date.now() - known.at < GATE_STATS_TTL_MS) return { m: known.m, n: known.n, words: known.words };
+  const { rows } = await q.query<{ m: number; n: number; q: string }>(
+    `SELECT s.*, websearch_to_tsquery('english', $2)::text AS q FROM (${matchCounts('$1', '$2')}) s`, [tenantId, String(query.search)]);
+  const found = { m: Number(rows[0]?.m ?? 0), n: Number(rows[0]?.n ?? 0), words: wordsOf(rows[0]?.q ?? '') };
   GATE_STATS.delete(key);
   GATE_STATS.set(key, { ...found, at: Date.now() });
   if (GATE_STATS.size > GATE_STATS_MAX) GATE_STATS.delete(GATE_STATS.keys().next().value!);
   return found;
+}
+
+/**
+ * The exact number of the tenant's findings holding every word of `all` and none of `none`, from
+ * the words' bitmaps (finding_word_bits, 0022): each chunk's bits are the XOR of its slots, and
+ * its count the bits set in each word of `all` and in none of `none`. ~400 chunk rows a word at
+ * 100,000 findings, however many of them hold it.
+ */
+function wordCount(p: Params, tenant: string, { all, none }: Words): string {
+  return `SELECT coalesce(sum(bit_count(y.bits)), 0) FROM (
+      SELECT bit_and(x.bits) FILTER (WHERE x.wanted) & ~coalesce(bit_or(x.bits) FILTER (WHERE NOT x.wanted), B'0'::bit(256)) AS bits
+        FROM (SELECT wb.chunk, wb.term = ANY(${p.add(all)}::text[]) AS wanted, bit_xor(wb.bits) AS bits
+                FROM finding_word_bits wb WHERE wb.tenant_id = ${tenant} AND wb.term = ANY(${p.add([...all, ...none])}::text[])
+               GROUP BY wb.chunk, wb.term) x
+       GROUP BY x.chunk HAVING count(*) FILTER (WHERE x.wanted) = ${p.add(all.length)}) y`;
 }
 
 /**
@@ -142,7 +185,7 @@ const fulltext: Filter = (value, p, a, { tenant, reach, request, hints }) => {
       SELECT ${clustered} * ${r} * n / greatest(m, 1) * (12 + 0.4 / share) <= m * (1 + 12 * share) AS walk,
              greatest(1000, least(m, 10000), 2 * ${r} * n / greatest(m, 1))::int AS walk_rows
         FROM (SELECT m, n, greatest(${filterShare(f, tenant, 'n')}, 0.00001) AS share
-                FROM (${hints?.m !== undefined && hints.n !== undefined
+                FROM (${typeof hints?.m === 'number' && typeof hints.n === 'number'
                   ? `SELECT ${p.add(hints.m)}::float8 AS m, ${p.add(hints.n)}::float8 AS n`
                   : matchCounts(tenant, v)}) s) e)`);
   const after = request.query.after === undefined ? null : String(request.query.after);
@@ -327,7 +370,7 @@ export const findings: ListSpec = {
   renderAfterPaging: true,
   skip: skipAhead,
   prepare: gateStats,
-  fastCount({ tenant, active, p, fixed, generic }) {
+  fastCount({ tenant, active, p, fixed, generic, hints }) {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
     const groups = groupConditions(p, used);
@@ -345,6 +388,9 @@ export const findings: ListSpec = {
     const terms = (kind: string, term: string) => `SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft WHERE ${
       [`ft.tenant_id = ${tenant}`, `ft.kind = '${kind}'`, `ft.term = ${term}`, ...groups('ft')].join(' AND ')}`;
     if (used.search) {
+      // Several words, some of them negated, and no other filter: their bitmaps.
+      const words = (hints as SearchHints | undefined)?.words;
+      if (words && names.length === 1) return wordCount(p, tenant, words);
       if (used.tag || !termCountable) return null;
       const q = tsquery(p, used.search);
       return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${generic}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;

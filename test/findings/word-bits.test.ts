@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldCounters } from '../../src/server/modules/findings/counter-fold.js';
+import { wordsOf } from '../../src/server/modules/findings/repo.js';
+import { client, setup, teardown, type Setup } from '../helpers/index.js';
+
+/**
+ * The total of a search for several words, some of them negated, is counted off the words'
+ * bitmaps (finding_word_bits, 0022_finding_word_bits.sql): it must equal count(*) of the same
+ * search through every kind of write, and the bitmaps must equal those recomputed from the
+ * findings (the XOR of a chunk's slots).
+ */
+let s: Setup;
+const projects: string[] = [];
+const ids: string[] = [];
+const onPostgres = Boolean(process.env.DATABASE_URL);
+
+const SEARCHES = ['login redirect', 'login -redirect', 'session fixation', 'injection login -csrf', 'cookie session -xss', 'token cookie header'];
+const TEXTS = [
+  ['SQL injection in login', 'The login form builds its query from the user name.'],
+  ['Open redirect after login', 'The next parameter is followed without a check.'],
+  ['Session fixation', 'The session cookie survives the login.'],
+  ['Reflected XSS in search', 'The search term is written into the page; the session cookie is not HttpOnly.'],
+  ['Missing CSRF token', 'The login form and the profile form take no token; the cookie has no SameSite header.'],
+];
+
+beforeAll(async () => {
+  s = await setup();
+  for (let i = 0; i < 2; i++) projects.push((await s.make.project()).id);
+});
+afterAll(() => teardown(s));
+
+const tenantQuery = <R>(sql: string, params: unknown[]) => s.server.db.tenant(s.tenant.id, (q) => q.query<R>(sql, params));
+
+/** Every search's meta.total against count(*), and the bitmaps against the findings. */
+async function expectExact(stage: string) {
+  const mismatches: string[] = [];
+  for (const search of SEARCHES) {
+    const res = await s.api.get(`/findings?limit=1&search=${encodeURIComponent(search)}`);
+    const { rows } = await tenantQuery<{ n: number }>(
+      "SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND search @@ websearch_to_tsquery('english', $2)", [s.tenant.id, search]);
+    if (res.status !== 200 || res.body.meta.total !== rows[0]!.n) mismatches.push(`${search}: got ${res.status} ${res.body.meta?.total}, want ${rows[0]!.n}`);
+  }
+  const { rows } = await tenantQuery<{ n: number }>(
+    `WITH want AS (SELECT l AS term, f.seq / 256 AS chunk, bit_xor(finding_bit(f.seq)) AS b
+                     FROM findings f, unnest(tsvector_to_array(f.search)) l WHERE f.tenant_id = $1 GROUP BY 1, 2),
+          have AS (SELECT term, chunk, bit_xor(bits) AS b FROM finding_word_bits WHERE tenant_id = $1 GROUP BY 1, 2)
+     SELECT count(*)::int AS n FROM want FULL JOIN have USING (term, chunk)
+      WHERE coalesce(want.b, B'0'::bit(256)) <> coalesce(have.b, B'0'::bit(256))`, [s.tenant.id]);
+  if (rows[0]!.n !== 0) mismatches.push(`${rows[0]!.n} chunks differ from the findings`);
+  expect(mismatches, stage).toEqual([]);
+}
+
+async function createMany(n: number, offset = 0) {
+  const made = await Promise.all(Array.from({ length: n }, (_, k) => {
+    const [title, description] = TEXTS[(offset + k) % TEXTS.length]!;
+    return s.api.post('/findings', { project_id: projects[(offset + k) % 2], title: `${title} #${offset + k}`, description, severity: 'High' });
+  }));
+  expect(made.map((r) => r.status).filter((c) => c !== 201)).toEqual([]);
+  ids.push(...made.map((r) => r.body.data.id as string));
+}
+
+describe('the word bitmaps', () => {
+  it('take only searches of words joined by AND, some negated; everything else is counted as before', () => {
+    expect(wordsOf("'cooki' & 'session'")).toEqual({ all: ['cooki', 'session'], none: [] });
+    expect(wordsOf("'xss' & !'store'")).toEqual({ all: ['xss'], none: ['store'] });
+    expect(wordsOf("'a' & 'a' & !'b'")).toEqual({ all: ['a'], none: ['b'] });
+    for (const q of ["'session'", "!'store'", "'sql' <-> 'inject'", "'a' | 'b'", "( 'a' | 'b' ) & 'c'", "'a' & !'a'", "!'a' & !'b'", "'it''s' & 'a'", "'a\\\\b' & 'c'", "'a':* & 'b'", ''])
+      expect(wordsOf(q), q).toBeUndefined();
+  });
+
+  it('count exactly through creates, text edits, status edits, deletes and a project delete', async () => {
+    await createMany(40);
+    await expectExact('after creates');
+
+    // Text edits add and remove words; a status edit changes no bitmap row.
+    for (const [i, id] of ids.slice(0, 12).entries()) {
+      const [title, description] = TEXTS[(i + 2) % TEXTS.length]!;
+      expect((await s.api.put(`/findings/${id}`, { title: `${title} (edited)`, description })).status).toBe(200);
+    }
+    await expectExact('after text edits');
+    const before = await tenantQuery<{ rows: string }>('SELECT string_agg(term || chunk || slot || bits::text, \',\' ORDER BY term, chunk, slot) AS rows FROM finding_word_bits WHERE tenant_id = $1', [s.tenant.id]);
+    for (const id of ids.slice(12, 20)) expect((await s.api.put(`/findings/${id}`, { status: 'Confirmed' })).status).toBe(200);
+    const after = await tenantQuery<{ rows: string }>('SELECT string_agg(term || chunk || slot || bits::text, \',\' ORDER BY term, chunk, slot) AS rows FROM finding_word_bits WHERE tenant_id = $1', [s.tenant.id]);
+    expect(after.rows[0]!.rows).toBe(before.rows[0]!.rows);
+
+    for (const id of ids.splice(20, 6)) expect((await s.api.del(`/findings/${id}`)).status).toBe(204);
+    await expectExact('after deletes');
+    const extra = (await s.make.project()).id;
+    for (const [title, description] of TEXTS) await s.make.finding(extra, { title, description });
+    await expectExact('with a third project');
+    expect((await s.api.del(`/projects/${extra}`)).status).toBe(204);
+    await expectExact('after a project delete');
+
+    await foldCounters(s.server.db, s.tenant.id);
+    await expectExact('after a fold');
+  });
+
+  it("count the current tenant's findings only", async () => {
+    const other = await s.server.createTenant();
+    const api2 = client(s.server.url, other.token);
+    const p = (await api2.post('/projects', { name: 'theirs' })).body.data.id;
+    for (const [title, description] of TEXTS) expect((await api2.post('/findings', { project_id: p, title, description, severity: 'Low' })).status).toBe(201);
+    expect((await api2.get(`/findings?search=${encodeURIComponent('login -redirect')}`)).body.meta.total).toBe(3);
+    await expectExact('beside another tenant');
+  });
+
+  // The embedded database runs one statement at a time, so only PostgreSQL can interleave them.
+  it.runIf(onPostgres)('count exactly after concurrent creates, text edits and deletes, with folds among them', async () => {
+    let writing = true;
+    const folding = (async () => {
+      while (writing) await foldCounters(s.server.db, s.tenant.id);
+    })();
+    const writes = [];
+    for (let i = 0; i < 90; i++) {
+      const [title, description] = TEXTS[i % TEXTS.length]!;
+      const id = ids[i % ids.length]!;
+      writes.push(i % 3 === 0
+        ? s.api.post('/findings', { project_id: projects[i % 2], title: `${title} ${i}`, description, severity: 'Medium' })
+        : i % 3 === 1
+          ? s.api.put(`/findings/${id}`, { title: `${TEXTS[(i + 1) % TEXTS.length]![0]} ${i}`, description: TEXTS[(i + 3) % TEXTS.length]![1] })
+          : s.api.put(`/findings/${id}`, { status: 'Remediated' }));
+    }
+    const results = await Promise.all(writes);
+    writing = false;
+    await folding;
+    expect(results.map((r) => r.status).filter((c) => ![200, 201].includes(c))).toEqual([]);
+    await expectExact('after concurrent writes');
+  });
+});
