@@ -14,6 +14,8 @@ const projects: string[] = [];
 const ids: string[] = [];
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
+const SEVERITIES = ['High', 'Low', 'Medium', 'Critical'];
+const TAGS = [['web'], ['web', 'auth'], [], ['internal']];
 const SEARCHES = ['login redirect', 'login -redirect', 'session fixation', 'injection login -csrf', 'cookie session -xss', 'token cookie header'];
 const TEXTS = [
   ['SQL injection in login', 'The login form builds its query from the user name.'],
@@ -31,20 +33,36 @@ afterAll(() => teardown(s));
 
 const tenantQuery = <R>(sql: string, params: unknown[]) => s.server.db.tenant(s.tenant.id, (q) => q.query<R>(sql, params));
 
-/** Every search's meta.total against count(*), and the bitmaps against the findings. */
+/** Lists whose totals the bitmaps count, with the conditions that select the same findings ($2 the search). */
+function cases(): { path: string; search: string; where: string }[] {
+  const p0 = projects[0]!;
+  return [
+    ...SEARCHES.map((search) => ({ path: '/findings', search, where: 'true' })),
+    { path: '/findings?tag=web', search: 'session', where: "tags @> '{web}'" },
+    { path: '/findings?tag=web,auth&severity=High,Low', search: 'login redirect', where: "tags @> '{web,auth}' AND severity IN ('High', 'Low')" },
+    { path: '/findings?status=Open&tag=web', search: 'login -csrf', where: "status = 'Open' AND tags @> '{web}'" },
+    { path: `/findings?project_id=${p0}`, search: 'cookie', where: `project_id = '${p0}'` },
+    { path: `/findings?project_id=${p0}&severity=Medium`, search: 'token cookie', where: `project_id = '${p0}' AND severity = 'Medium'` },
+    { path: `/projects/${p0}/findings`, search: 'login -redirect', where: `project_id = '${p0}'` },
+    { path: `/projects/${p0}/findings?project_id=${projects[1]}`, search: 'login', where: 'false' },
+  ];
+}
+
+/** Every case's meta.total against count(*), and the bitmaps against the findings. */
 async function expectExact(stage: string) {
   const mismatches: string[] = [];
-  for (const search of SEARCHES) {
-    const res = await s.api.get(`/findings?limit=1&search=${encodeURIComponent(search)}`);
+  for (const c of cases()) {
+    const res = await s.api.get(`${c.path}${c.path.includes('?') ? '&' : '?'}limit=1&search=${encodeURIComponent(c.search)}`);
     const { rows } = await tenantQuery<{ n: number }>(
-      "SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND search @@ websearch_to_tsquery('english', $2)", [s.tenant.id, search]);
-    if (res.status !== 200 || res.body.meta.total !== rows[0]!.n) mismatches.push(`${search}: got ${res.status} ${res.body.meta?.total}, want ${rows[0]!.n}`);
+      `SELECT count(*)::int AS n FROM findings WHERE tenant_id = $1 AND search @@ websearch_to_tsquery('english', $2) AND ${c.where}`, [s.tenant.id, c.search]);
+    if (res.status !== 200 || res.body.meta.total !== rows[0]!.n) mismatches.push(`${c.path} ${c.search}: got ${res.status} ${res.body.meta?.total}, want ${rows[0]!.n}`);
   }
   const { rows } = await tenantQuery<{ n: number }>(
-    `WITH want AS (SELECT l AS term, f.seq / 256 AS chunk, bit_xor(finding_bit(f.seq)) AS b
-                     FROM findings f, unnest(tsvector_to_array(f.search)) l WHERE f.tenant_id = $1 GROUP BY 1, 2),
-          have AS (SELECT term, chunk, bit_xor(bits) AS b FROM finding_word_bits WHERE tenant_id = $1 GROUP BY 1, 2)
-     SELECT count(*)::int AS n FROM want FULL JOIN have USING (term, chunk)
+    `WITH want AS (SELECT x.kind, x.term, f.seq / 256 AS chunk, bit_xor(finding_bit(f.seq)) AS b
+                     FROM findings f, finding_bit_terms(f.search, f.tags, f.severity, f.status, f.project_id) x
+                    WHERE f.tenant_id = $1 GROUP BY 1, 2, 3),
+          have AS (SELECT kind, term, chunk, bit_xor(bits) AS b FROM finding_word_bits WHERE tenant_id = $1 GROUP BY 1, 2, 3)
+     SELECT count(*)::int AS n FROM want FULL JOIN have USING (kind, term, chunk)
       WHERE coalesce(want.b, B'0'::bit(256)) <> coalesce(have.b, B'0'::bit(256))`, [s.tenant.id]);
   if (rows[0]!.n !== 0) mismatches.push(`${rows[0]!.n} chunks differ from the findings`);
   expect(mismatches, stage).toEqual([]);
@@ -53,7 +71,10 @@ async function expectExact(stage: string) {
 async function createMany(n: number, offset = 0) {
   const made = await Promise.all(Array.from({ length: n }, (_, k) => {
     const [title, description] = TEXTS[(offset + k) % TEXTS.length]!;
-    return s.api.post('/findings', { project_id: projects[(offset + k) % 2], title: `${title} #${offset + k}`, description, severity: 'High' });
+    const i = offset + k;
+    return s.api.post('/findings', {
+      project_id: projects[i % 2], title: `${title} #${i}`, description, severity: SEVERITIES[i % 4], status: i % 3 === 0 ? 'Confirmed' : 'Open', tags: TAGS[i % 4],
+    });
   }));
   expect(made.map((r) => r.status).filter((c) => c !== 201)).toEqual([]);
   ids.push(...made.map((r) => r.body.data.id as string));
@@ -61,10 +82,11 @@ async function createMany(n: number, offset = 0) {
 
 describe('the word bitmaps', () => {
   it('take only searches of words joined by AND, some negated; everything else is counted as before', () => {
+    expect(wordsOf("'session'")).toEqual({ all: ['session'], none: [] });
     expect(wordsOf("'cooki' & 'session'")).toEqual({ all: ['cooki', 'session'], none: [] });
     expect(wordsOf("'xss' & !'store'")).toEqual({ all: ['xss'], none: ['store'] });
     expect(wordsOf("'a' & 'a' & !'b'")).toEqual({ all: ['a'], none: ['b'] });
-    for (const q of ["'session'", "!'store'", "'sql' <-> 'inject'", "'a' | 'b'", "( 'a' | 'b' ) & 'c'", "'a' & !'a'", "!'a' & !'b'", "'it''s' & 'a'", "'a\\\\b' & 'c'", "'a':* & 'b'", ''])
+    for (const q of ["!'store'", "'sql' <-> 'inject'", "'a' | 'b'", "( 'a' | 'b' ) & 'c'", "'a' & !'a'", "!'a' & !'b'", "'it''s' & 'a'", "'a\\\\b' & 'c'", "'a':* & 'b'", ''])
       expect(wordsOf(q), q).toBeUndefined();
   });
 
@@ -72,15 +94,22 @@ describe('the word bitmaps', () => {
     await createMany(40);
     await expectExact('after creates');
 
-    // Text edits add and remove words; a status edit changes no bitmap row.
+    // Text edits add and remove words; edits of severity, status, tags and project move findings between bitmaps.
     for (const [i, id] of ids.slice(0, 12).entries()) {
       const [title, description] = TEXTS[(i + 2) % TEXTS.length]!;
       expect((await s.api.put(`/findings/${id}`, { title: `${title} (edited)`, description })).status).toBe(200);
     }
     await expectExact('after text edits');
-    const before = await tenantQuery<{ rows: string }>('SELECT string_agg(term || chunk || slot || bits::text, \',\' ORDER BY term, chunk, slot) AS rows FROM finding_word_bits WHERE tenant_id = $1', [s.tenant.id]);
-    for (const id of ids.slice(12, 20)) expect((await s.api.put(`/findings/${id}`, { status: 'Confirmed' })).status).toBe(200);
-    const after = await tenantQuery<{ rows: string }>('SELECT string_agg(term || chunk || slot || bits::text, \',\' ORDER BY term, chunk, slot) AS rows FROM finding_word_bits WHERE tenant_id = $1', [s.tenant.id]);
+    for (const [i, id] of ids.slice(8, 20).entries()) {
+      expect((await s.api.put(`/findings/${id}`, i % 2 ? { status: 'Remediated', tags: TAGS[(i + 1) % 4] } : { severity: 'Info' })).status).toBe(200);
+    }
+    await expectExact('after severity, status and tag edits');
+    // A CWE edit changes no bitmap row.
+    const snapshot = () => tenantQuery<{ rows: string }>(
+      "SELECT string_agg(concat_ws(' ', kind, term, chunk, slot, bits), ',' ORDER BY kind, term, chunk, slot) AS rows FROM finding_word_bits WHERE tenant_id = $1", [s.tenant.id]);
+    const before = await snapshot();
+    for (const id of ids.slice(12, 20)) expect((await s.api.put(`/findings/${id}`, { cwe: 'CWE-79' })).status).toBe(200);
+    const after = await snapshot();
     expect(after.rows[0]!.rows).toBe(before.rows[0]!.rows);
 
     for (const id of ids.splice(20, 6)) expect((await s.api.del(`/findings/${id}`)).status).toBe(204);

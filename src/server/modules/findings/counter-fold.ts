@@ -36,7 +36,7 @@ const TABLES: { table: string; groups: string[]; value: string; sum: string; add
     { table: 'finding_terms', groups: ['tenant_id', 'kind', 'term', 'severity', 'status'] },
     { table: 'finding_weeks', groups: ['tenant_id', 'tag', 'week', 'severity', 'status'] },
   ].map((t) => ({ ...t, value: 'n', sum: 'sum(n)', add: 'c.n + excluded.n', nonZero: 'sum(n) <> 0' })),
-  { table: 'finding_word_bits', groups: ['tenant_id', 'term', 'chunk'], value: 'bits', sum: 'bit_xor(bits)', add: 'c.bits # excluded.bits', nonZero: 'bit_count(bit_xor(bits)) > 0' },
+  { table: 'finding_word_bits', groups: ['tenant_id', 'kind', 'term', 'chunk'], value: 'bits', sum: 'bit_xor(bits)', add: 'c.bits # excluded.bits', nonZero: 'bit_count(bit_xor(bits)) > 0' },
 ];
 
 /**

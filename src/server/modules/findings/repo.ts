@@ -111,11 +111,11 @@ interface Words {
 
 /**
  * The words of a query as websearch_to_tsquery prints it, where it is only words joined by AND,
- * some of them negated (`'cooki' & 'session'`, `'xss' & !'store'`); undefined for anything else
- * (a phrase, OR, a single word, which finding_terms counts, a word with a quote or backslash).
+ * some of them negated (`'session'`, `'cooki' & 'session'`, `'xss' & !'store'`); undefined for
+ * anything else (a phrase, OR, only negated words, a word with a quote or backslash).
  */
 export function wordsOf(tsquery: string): Words | undefined {
-  if (!/^!?'[^'\\]+'(?: & !?'[^'\\]+')+$/.test(tsquery)) return undefined;
+  if (!/^!?'[^'\\]+'(?: & !?'[^'\\]+')*$/.test(tsquery)) return undefined;
   const all = new Set<string>();
   const none = new Set<string>();
   for (const [, not, word] of tsquery.matchAll(/(!?)'([^'\\]+)'/g)) (not ? none : all).add(word!);
@@ -137,19 +137,39 @@ async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Prom
   return found;
 }
 
+/** Filters finding_word_bits can answer exactly beside a search of words (0022). */
+const BIT_COUNTABLE = new Set(['search', 'severity', 'status', 'tag', 'project_id']);
+
 /**
- * The exact number of the tenant's findings holding every word of `all` and none of `none`, from
- * the words' bitmaps (finding_word_bits, 0022): each chunk's bits are the XOR of its slots, and
- * its count the bits set in each word of `all` and in none of `none`. ~400 chunk rows a word at
- * 100,000 findings, however many of them hold it.
+ * The exact number of the tenant's findings that hold every word of `all` and none of `none`, and
+ * pass the severity, status, tag and project filters, from the terms' bitmaps (finding_word_bits,
+ * 0022): a chunk's bits of a term are the XOR of its slots; each required group (a word, a tag,
+ * the severities or statuses asked for, OR'ed, the project) is AND'ed, the negated words taken
+ * out. ~400 chunk rows a term at 100,000 findings, however many findings hold it.
  */
-function wordCount(p: Params, tenant: string, { all, none }: Words): string {
-  return `SELECT coalesce(sum(bit_count(y.bits)), 0) FROM (
-      SELECT bit_and(x.bits) FILTER (WHERE x.wanted) & ~coalesce(bit_or(x.bits) FILTER (WHERE NOT x.wanted), B'0'::bit(256)) AS bits
-        FROM (SELECT wb.chunk, wb.term = ANY(${p.add(all)}::text[]) AS wanted, bit_xor(wb.bits) AS bits
-                FROM finding_word_bits wb WHERE wb.tenant_id = ${tenant} AND wb.term = ANY(${p.add([...all, ...none])}::text[])
-               GROUP BY wb.chunk, wb.term) x
-       GROUP BY x.chunk HAVING count(*) FILTER (WHERE x.wanted) = ${p.add(all.length)}) y`;
+function bitCount(p: Params, tenant: string, words: Words, used: Record<string, string>, projectIds: string[]): string {
+  const rows: [string, string, number][] = [];
+  let groups = 0;
+  const require = (kind: string, terms: string[]) => {
+    groups++;
+    for (const term of terms) rows.push([kind, term, groups]);
+  };
+  for (const word of words.all) require('w', [word]);
+  for (const word of words.none) rows.push(['w', word, 0]);
+  if (used.severity) require('s', splitList(used.severity));
+  if (used.status) require('u', splitList(used.status));
+  for (const tag of used.tag ? new Set(splitList(used.tag)) : []) require('t', [tag]);
+  for (const project of projectIds) require('p', [project]);
+  const [kinds, terms, group] = [p.add(rows.map((r) => r[0])), p.add(rows.map((r) => r[1])), p.add(rows.map((r) => r[2]))];
+  return `SELECT coalesce(sum(bit_count(z.bits)), 0) FROM (
+      SELECT bit_and(y.bits) FILTER (WHERE y.g > 0) & ~coalesce(bit_or(y.bits) FILTER (WHERE y.g = 0), B'0'::bit(256)) AS bits
+        FROM (SELECT x.chunk, w.g, bit_or(x.bits) AS bits
+                FROM (SELECT wb.chunk, wb.kind, wb.term, bit_xor(wb.bits) AS bits FROM finding_word_bits wb
+                       WHERE wb.tenant_id = ${tenant} AND wb.kind = ANY(${kinds}::"char"[]) AND wb.term = ANY(${terms}::text[])
+                       GROUP BY 1, 2, 3) x
+                JOIN unnest(${kinds}::"char"[], ${terms}::text[], ${group}::int[]) AS w (kind, term, g) ON w.kind = x.kind AND w.term = x.term
+               GROUP BY x.chunk, w.g) y
+       GROUP BY y.chunk HAVING count(*) FILTER (WHERE y.g > 0) = ${p.add(groups)}) z`;
 }
 
 /**
@@ -382,15 +402,20 @@ export const findings: ListSpec = {
     if (names.length === 1 && used.asset_id) {
       return `SELECT count(*) FROM finding_assets fa WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${p.add(used.asset_id)}`;
     }
+    // A search of words, some negated, with filters the bitmaps hold, where finding_terms cannot
+    // answer it (several words, a negated one, a tag or a project): the bitmaps.
+    const words = (hints as SearchHints | undefined)?.words;
+    if (words && names.every((k) => BIT_COUNTABLE.has(k))
+      && (words.all.length > 1 || words.none.length > 0 || used.tag || used.project_id)) {
+      // A project from the path and one from the query may differ: then both apply, and none is in both.
+      return bitCount(p, tenant, words, used, [...new Set([active.project_id, fixed.project_id])].filter((id): id is string => id !== undefined && id !== ''));
+    }
     if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
     const others = names.filter((k) => k !== 'search' && k !== 'tag');
     const termCountable = others.every((k) => TERM_COUNTABLE.has(k));
     const terms = (kind: string, term: string) => `SELECT coalesce(sum(ft.n), 0) FROM finding_terms ft WHERE ${
       [`ft.tenant_id = ${tenant}`, `ft.kind = '${kind}'`, `ft.term = ${term}`, ...groups('ft')].join(' AND ')}`;
     if (used.search) {
-      // Several words, some of them negated, and no other filter: their bitmaps.
-      const words = (hints as SearchHints | undefined)?.words;
-      if (words && names.length === 1) return wordCount(p, tenant, words);
       if (used.tag || !termCountable) return null;
       const q = tsquery(p, used.search);
       return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${generic}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
