@@ -394,10 +394,12 @@ export const findings: ListSpec = {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
     const groups = groupConditions(p, used);
-    // In a project or for an asset, the generic count walks their few rows (a search's is the
-    // owner-run total). Elsewhere one search term or one tag, with severities and statuses, is a
-    // sum over the few rows of finding_terms however many findings hold it; other searches are
-    // counted by finding_search_total, the generic count of a search.
+    // A search of words (AND, some negated) with severity, status, tag and project filters is
+    // counted from the bitmaps of finding_word_bits. Otherwise, in a project or for an asset, the
+    // generic count walks their few rows (a search's is the owner-run total). Elsewhere one search
+    // term or one tag, with severities and statuses, is a sum over the few rows of finding_terms
+    // however many findings hold it; other searches are counted by finding_search_total, the
+    // generic count of a search.
     // An asset's findings alone are its links (one per finding, each to a finding that exists).
     if (names.length === 1 && used.asset_id) {
       return `SELECT count(*) FROM finding_assets fa WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${p.add(used.asset_id)}`;
