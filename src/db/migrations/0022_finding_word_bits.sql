@@ -71,17 +71,13 @@ BEGIN
     -- The terms of the rows whose terms may have changed, before and after: a term on both sides
     -- flips twice, and a chunk left unchanged writes nothing (a status change writes two rows).
     INSERT INTO finding_word_bits AS c (tenant_id, kind, term, chunk, slot, bits)
-      SELECT d.tenant_id, d.kind, d.term, d.chunk, (pg_backend_pid() % 16)::smallint, bit_xor(d.bit)
-        FROM (SELECT o.tenant_id, x.kind, x.term, o.seq / 256 AS chunk, finding_bit(o.seq) AS bit
-                FROM old_rows o JOIN new_rows n USING (tenant_id, id),
-                     finding_bit_terms(o.search, o.tags, o.severity, o.status, o.project_id) x
-               WHERE (o.search, o.tags, o.severity, o.status, o.project_id, o.seq) IS DISTINCT FROM (n.search, n.tags, n.severity, n.status, n.project_id, n.seq)
-              UNION ALL
-              SELECT n.tenant_id, x.kind, x.term, n.seq / 256, finding_bit(n.seq)
-                FROM old_rows o JOIN new_rows n USING (tenant_id, id),
-                     finding_bit_terms(n.search, n.tags, n.severity, n.status, n.project_id) x
-               WHERE (o.search, o.tags, o.severity, o.status, o.project_id, o.seq) IS DISTINCT FROM (n.search, n.tags, n.severity, n.status, n.project_id, n.seq)) d
-       GROUP BY 1, 2, 3, 4 HAVING bit_count(bit_xor(d.bit)) > 0 ORDER BY 1, 2, 3, 4
+      SELECT o.tenant_id, x.kind, x.term, x.seq / 256, (pg_backend_pid() % 16)::smallint, bit_xor(finding_bit(x.seq))
+        FROM old_rows o JOIN new_rows n USING (tenant_id, id),
+             LATERAL (SELECT o.seq, t.* FROM finding_bit_terms(o.search, o.tags, o.severity, o.status, o.project_id) t
+                      UNION ALL
+                      SELECT n.seq, t.* FROM finding_bit_terms(n.search, n.tags, n.severity, n.status, n.project_id) t) x
+       WHERE (o.search, o.tags, o.severity, o.status, o.project_id, o.seq) IS DISTINCT FROM (n.search, n.tags, n.severity, n.status, n.project_id, n.seq)
+       GROUP BY 1, 2, 3, 4 HAVING bit_count(bit_xor(finding_bit(x.seq))) > 0 ORDER BY 1, 2, 3, 4
     ON CONFLICT (tenant_id, kind, term, chunk, slot) DO UPDATE SET bits = c.bits # excluded.bits;
   END IF;
   RETURN NULL;

@@ -6,11 +6,11 @@ import type { Worker } from '../../types.js';
 /**
  * The counter tables (finding_counts 0001, finding_terms 0012, finding_weeks 0016, and the word
  * bitmaps of finding_word_bits 0022) keep a row per group and slot: each connection writes its
- * own slot (of 16, by backend pid), so concurrent writers do not queue behind each other's commits. Every total summed from them reads all the
- * slots of its groups: once 16 connections have written, the tenant-wide total of a plain list
- * sums 480 rows (5 severities × 6 statuses × 16 slots) on as many heap pages, and a word's total
- * as many. Measured with pgbench: 0.25 ms a sum of 480 rows, 0.12 ms over one row a group, 0.07 ms
- * for `SELECT 1`.
+ * own slot (of 16, by backend pid), so concurrent writers do not queue behind each other's
+ * commits. Every total summed from them reads all the slots of its groups: once 16 connections
+ * have written, the tenant-wide total of a plain list sums 480 rows (5 severities × 6 statuses ×
+ * 16 slots) on as many heap pages, and a word's total as many. Measured with pgbench: 0.25 ms a
+ * sum of 480 rows, 0.12 ms over one row a group, 0.07 ms for `SELECT 1`.
  *
  * Folding moves the committed slot rows of a tenant into one row a group, in slot FOLDED, which no
  * writer uses (they write pg_backend_pid() % 16). Each step deletes slot rows and adds their sums
