@@ -5,7 +5,8 @@ import { client, setup, teardown, type Setup } from '../helpers/index.js';
 
 /**
  * The total of a search for several words, some of them negated, is counted off the words'
- * bitmaps (finding_word_bits, 0022_finding_word_bits.sql): it must equal count(*) of the same
+ * bitmaps (finding_word_bits, 0022_finding_word_bits.sql), with a creation date range off the
+ * days' bitmaps (0023_finding_day_bits.sql): it must equal count(*) of the same
  * search through every kind of write, and the bitmaps must equal those recomputed from the
  * findings (the XOR of a chunk's slots).
  */
@@ -17,6 +18,15 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 const SEVERITIES = ['High', 'Low', 'Medium', 'Critical'];
 const TAGS = [['web'], ['web', 'auth'], [], ['internal']];
 const SEARCHES = ['login redirect', 'login -redirect', 'session fixation', 'injection login -csrf', 'cookie session -xss', 'token cookie header'];
+/** Creation times the findings are moved to (DAYS), and the ranges listed over them. */
+const DAYS = ['2026-03-01T00:00:00Z', '2026-03-01T00:00:00.000400Z', '2026-03-01T23:59:59.999Z', '2026-03-02T08:00:00Z', '2026-03-05T12:30:00Z', '2026-03-31T23:59:59Z', '2026-04-01T00:00:00Z'];
+const DATE_RANGES: [string, string][] = [
+  ['2026-03-01', ''], ['2026-03-01', '2026-03-05'], ['', '2026-03-02'], ['2026-02-28', '2026-04-01'],
+  ['2026-03-01T00:00:00Z', '2026-03-02T08:00:00Z'], ['2026-03-01T10:00:00Z', '2026-03-05T12:00:00Z'], ['2026-03-02T08:00:00Z', '2026-03-31T23:59:59.500Z'],
+  ['2026-03-05T12:00:00Z', '2026-03-05T13:00:00Z'], ['2026-03-05T13:00:00Z', '2026-03-05T12:00:00Z'], ['', '2026-03-01T00:00:00.001Z'],
+];
+/** A bare date is midnight UTC, as the API reads it. */
+const utc = (time: string) => (time.length === 10 ? `${time}T00:00:00Z` : time);
 const TEXTS = [
   ['SQL injection in login', 'The login form builds its query from the user name.'],
   ['Open redirect after login', 'The next parameter is followed without a check.'],
@@ -45,6 +55,16 @@ function cases(): { path: string; search: string; where: string }[] {
     { path: `/findings?project_id=${p0}&severity=Medium`, search: 'token cookie', where: `project_id = '${p0}' AND severity = 'Medium'` },
     { path: `/projects/${p0}/findings`, search: 'login -redirect', where: `project_id = '${p0}'` },
     { path: `/projects/${p0}/findings?project_id=${projects[1]}`, search: 'login', where: 'false' },
+    // Creation dates (the findings are spread over DAYS below): a date starts 1 ms into its day
+    // (created_after is "after", to the millisecond), a time in the middle of one, open ends.
+    ...DATE_RANGES.map(([after, before], i) => ({
+      path: `/findings?${[after && `created_after=${after}`, before && `created_before=${before}`].filter(Boolean).join('&')}${
+        i % 3 === 1 ? '&tag=web' : i % 3 === 2 ? `&project_id=${p0}&status=Open,Confirmed` : ''}`,
+      // Single words (counted by finding_terms without a date) and several, some negated.
+      search: i % 2 ? SEARCHES[i % SEARCHES.length]!.replace(/ .*/, '') : SEARCHES[i % SEARCHES.length]!,
+      where: [after && `created_at >= '${utc(after)}'::timestamptz + interval '1 ms'`, before && `created_at < '${utc(before)}'::timestamptz`,
+        i % 3 === 1 ? "tags @> '{web}'" : i % 3 === 2 ? `project_id = '${p0}' AND status IN ('Open', 'Confirmed')` : 'true'].filter(Boolean).join(' AND '),
+    })),
   ];
 }
 
@@ -59,7 +79,7 @@ async function expectExact(stage: string) {
   }
   const { rows } = await tenantQuery<{ n: number }>(
     `WITH want AS (SELECT x.kind, x.term, f.seq / 256 AS chunk, bit_xor(finding_bit(f.seq)) AS b
-                     FROM findings f, finding_bit_terms(f.search, f.tags, f.severity, f.status, f.project_id) x
+                     FROM findings f, finding_bit_terms(f.search, f.tags, f.severity, f.status, f.project_id, f.created_at) x
                     WHERE f.tenant_id = $1 GROUP BY 1, 2, 3),
           have AS (SELECT kind, term, chunk, bit_xor(bits) AS b FROM finding_word_bits WHERE tenant_id = $1 GROUP BY 1, 2, 3)
      SELECT count(*)::int AS n FROM want FULL JOIN have USING (kind, term, chunk)
@@ -119,6 +139,12 @@ describe('the word bitmaps', () => {
     await expectExact('with a third project');
     expect((await s.api.del(`/projects/${extra}`)).status).toBe(204);
     await expectExact('after a project delete');
+
+    // Creation times moved across days (not as the API writes them: a day's bits flip in the update).
+    await tenantQuery(`UPDATE findings f SET created_at = (${"$"}2::timestamptz[])[1 + x.k % cardinality(${"$"}2::timestamptz[])]
+                         FROM (SELECT id, row_number() OVER (ORDER BY seq) AS k FROM findings WHERE tenant_id = ${"$"}1) x
+                        WHERE f.tenant_id = ${"$"}1 AND f.id = x.id AND x.k % 5 <> 0`, [s.tenant.id, DAYS]);
+    await expectExact('after creation times moved');
 
     await foldCounters(s.server.db, s.tenant.id);
     await expectExact('after a fold');

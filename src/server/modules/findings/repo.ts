@@ -138,16 +138,30 @@ async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Prom
 }
 
 /** Filters finding_word_bits can answer exactly beside a search of words (0022). */
-const BIT_COUNTABLE = new Set(['search', 'severity', 'status', 'tag', 'project_id']);
+const BIT_COUNTABLE = new Set(['search', 'severity', 'status', 'tag', 'project_id', 'created_after', 'created_before']);
+
+const DAY_MS = 86_400_000;
+/** A creation day as finding_word_bits names it (finding_day, 0023): days since 1970 plus 100,000,000. */
+const dayTerm = (day: number) => String(day + 100_000_000);
 
 /**
  * The exact number of the tenant's findings that hold every word of `all` and none of `none`, and
- * pass the severity, status, tag and project filters, from the terms' bitmaps (finding_word_bits,
- * 0022): a chunk's bits of a term are the XOR of its slots; each required group (a word, a tag,
- * the severities or statuses asked for, OR'ed, the project) is AND'ed, the negated words taken
- * out. ~400 chunk rows a term at 100,000 findings, however many findings hold it.
+ * pass the severity, status, tag, project and creation date filters, from the terms' bitmaps
+ * (finding_word_bits, 0022 and 0023): a chunk's bits of a term are the XOR of its slots; each
+ * required group (a word, a tag, the severities or statuses asked for, OR'ed, the project, the
+ * days of the date range, OR'ed) is AND'ed, the negated words taken out. ~400 chunk rows a term at
+ * 100,000 findings, however many findings hold it, and one or two a day of a date range. A range
+ * is counted by whole days (UTC); the findings of its first and last day that fall outside it
+ * (`created_after=2026-03-18` starts 1 ms into the day) are counted off the creation index and
+ * taken away.
  */
-function bitCount(p: Params, tenant: string, words: Words, used: Record<string, string>, projectIds: string[]): string {
+function bitCount(p: Params, tenant: string, search: string, words: Words, used: Record<string, string>, projectIds: string[]): string {
+  const lo = bound('created_after', used.created_after, true);
+  const hi = bound('created_before', used.created_before, false);
+  const loMs = lo === null ? null : Date.parse(lo);
+  const hiMs = hi === null ? null : Date.parse(hi);
+  // An empty range (its ends would take the same findings away twice).
+  if (loMs !== null && hiMs !== null && loMs >= hiMs) return 'SELECT 0::bigint';
   const rows: [string, string, number][] = [];
   let groups = 0;
   const require = (kind: string, terms: string[]) => {
@@ -158,17 +172,47 @@ function bitCount(p: Params, tenant: string, words: Words, used: Record<string, 
   for (const word of words.none) rows.push(['w', word, 0]);
   if (used.severity) require('s', splitList(used.severity));
   if (used.status) require('u', splitList(used.status));
-  for (const tag of used.tag ? new Set(splitList(used.tag)) : []) require('t', [tag]);
+  const tags = used.tag ? [...new Set(splitList(used.tag))] : [];
+  for (const tag of tags) require('t', [tag]);
   for (const project of projectIds) require('p', [project]);
   const [kinds, terms, group] = [p.add(rows.map((r) => r[0])), p.add(rows.map((r) => r[1])), p.add(rows.map((r) => r[2]))];
-  return `SELECT coalesce(sum(bit_count(z.bits)), 0) FROM (
-      SELECT bit_and(y.bits) FILTER (WHERE y.g > 0) & ~coalesce(bit_or(y.bits) FILTER (WHERE y.g = 0), B'0'::bit(256)) AS bits
-        FROM (SELECT x.chunk, w.g, bit_or(x.bits) AS bits
+  // The creation days of the range, whole days (UTC), as a condition on the rows of kind 'd'.
+  const firstDay = loMs === null ? null : Math.floor(loMs / DAY_MS);
+  const endDay = hiMs === null ? null : Math.ceil(hiMs / DAY_MS);
+  const dayTerms = loMs === null && hiMs === null ? null
+    : [p.add(firstDay === null ? '000000000' : dayTerm(firstDay)), p.add(endDay === null ? '999999999' : dayTerm(endDay - 1))];
+  const days = dayTerms && ((alias: string) => `${alias}.tenant_id = ${tenant} AND ${alias}.kind = 'd' AND ${alias}.term BETWEEN ${dayTerms[0]} AND ${dayTerms[1]}`);
+  // With a range, the other terms are read in its chunks only (findings are numbered as they are
+  // created, so a month of a year is about a twelfth of each term's rows).
+  const inRange = days === null ? '' : `
+                         AND wb.chunk BETWEEN (SELECT min(dc.chunk) FROM finding_word_bits dc WHERE ${days('dc')})
+                                          AND (SELECT max(dc.chunk) FROM finding_word_bits dc WHERE ${days('dc')})`;
+  const grouped = [`SELECT x.chunk, w.g, bit_or(x.bits) AS bits
                 FROM (SELECT wb.chunk, wb.kind, wb.term, bit_xor(wb.bits) AS bits FROM finding_word_bits wb
-                       WHERE wb.tenant_id = ${tenant} AND wb.kind = ANY(${kinds}::"char"[]) AND wb.term = ANY(${terms}::text[])
+                       WHERE wb.tenant_id = ${tenant} AND wb.kind = ANY(${kinds}::"char"[]) AND wb.term = ANY(${terms}::text[])${inRange}
                        GROUP BY 1, 2, 3) x
                 JOIN unnest(${kinds}::"char"[], ${terms}::text[], ${group}::int[]) AS w (kind, term, g) ON w.kind = x.kind AND w.term = x.term
-               GROUP BY x.chunk, w.g) y
+               GROUP BY x.chunk, w.g`];
+  // The findings of [from, to) that pass every other filter, to be taken from the whole days' count.
+  const outside: string[] = [];
+  if (days !== null) {
+    groups++;
+    grouped.push(`SELECT d.chunk, ${groups} AS g, bit_or(d.bits) AS bits
+                FROM (SELECT wb.chunk, wb.term, bit_xor(wb.bits) AS bits FROM finding_word_bits wb WHERE ${days('wb')} GROUP BY 1, 2) d
+               GROUP BY d.chunk`);
+    const others = () => [`f.tenant_id = ${tenant}`, `f.search @@ ${tsquery(p, search)}`,
+      ...(used.severity ? [`f.severity = ANY(${p.add(splitList(used.severity))}::text[])`] : []),
+      ...(used.status ? [`f.status = ANY(${p.add(splitList(used.status))}::text[])`] : []),
+      ...(tags.length > 0 ? [`f.tags @> ${p.add(tags)}::text[]`] : []),
+      ...projectIds.map((id) => `f.project_id = ${p.add(id)}`)];
+    const count = (from: string, to: string) =>
+      outside.push(`(SELECT count(*) FROM findings f WHERE ${[...others(), `f.created_at >= ${p.add(from)}::timestamptz`, `f.created_at < ${p.add(to)}::timestamptz`].join(' AND ')})`);
+    if (loMs !== null && loMs > firstDay! * DAY_MS) count(new Date(firstDay! * DAY_MS).toISOString(), lo!);
+    if (hiMs !== null && hiMs < endDay! * DAY_MS) count(hi!, new Date(endDay! * DAY_MS).toISOString());
+  }
+  return `SELECT coalesce(sum(bit_count(z.bits)), 0)${outside.map((c) => ` - ${c}`).join('')} FROM (
+      SELECT bit_and(y.bits) FILTER (WHERE y.g > 0) & ~coalesce(bit_or(y.bits) FILTER (WHERE y.g = 0), B'0'::bit(256)) AS bits
+        FROM (${grouped.join('\n              UNION ALL\n              ')}) y
        GROUP BY y.chunk HAVING count(*) FILTER (WHERE y.g > 0) = ${p.add(groups)}) z`;
 }
 
@@ -394,8 +438,8 @@ export const findings: ListSpec = {
     const used = { ...active, ...fixed };
     const names = Object.keys(used);
     const groups = groupConditions(p, used);
-    // A search of words (AND, some negated) with severity, status, tag and project filters is
-    // counted from the bitmaps of finding_word_bits. Otherwise, in a project or for an asset, the
+    // A search of words (AND, some negated) with severity, status, tag, project and creation date
+    // filters is counted from the bitmaps of finding_word_bits. Otherwise, in a project or for an asset, the
     // generic count walks their few rows (a search's is the owner-run total). Elsewhere one search
     // term or one tag, with severities and statuses, is a sum over the few rows of finding_terms
     // however many findings hold it; other searches are counted by finding_search_total, the
@@ -405,12 +449,12 @@ export const findings: ListSpec = {
       return `SELECT count(*) FROM finding_assets fa WHERE fa.tenant_id = ${tenant} AND fa.asset_id = ${p.add(used.asset_id)}`;
     }
     // A search of words, some negated, with filters the bitmaps hold, where finding_terms cannot
-    // answer it (several words, a negated one, a tag or a project): the bitmaps.
+    // answer it (several words, a negated one, a tag, a project or a creation date range): the bitmaps.
     const words = (hints as SearchHints | undefined)?.words;
     if (words && names.every((k) => BIT_COUNTABLE.has(k))
-      && (words.all.length > 1 || words.none.length > 0 || used.tag || used.project_id)) {
+      && (words.all.length > 1 || words.none.length > 0 || used.tag || used.project_id || used.created_after || used.created_before)) {
       // A project from the path and one from the query may differ: then both apply, and none is in both.
-      return bitCount(p, tenant, words, used, [...new Set([active.project_id, fixed.project_id])].filter((id): id is string => id !== undefined && id !== ''));
+      return bitCount(p, tenant, used.search!, words, used, [...new Set([active.project_id, fixed.project_id])].filter((id): id is string => id !== undefined && id !== ''));
     }
     if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
     const others = names.filter((k) => k !== 'search' && k !== 'tag');
