@@ -29,7 +29,7 @@ const fold = (step?: number) => foldCounters(s.server.db, s.tenant.id, step);
 /** The tenant's counter rows by table: slot rows (writers') and folded ones. */
 async function counterRows() {
   const out: Record<string, { slots: number; folded: number }> = {};
-  for (const table of ['finding_counts', 'finding_terms', 'finding_weeks', 'finding_word_bits']) {
+  for (const table of ['finding_counts', 'finding_terms', 'finding_weeks', 'finding_word_bits', 'finding_sort_counts']) {
     const { rows } = await tenantQuery<{ slots: number; folded: number }>(
       `SELECT count(*) FILTER (WHERE slot <> ${FOLDED})::int AS slots, count(*) FILTER (WHERE slot = ${FOLDED})::int AS folded FROM ${table} WHERE tenant_id = $1`,
       [s.tenant.id]);
@@ -102,7 +102,7 @@ describe('folding the finding counters', () => {
 
     // In steps of 7 rows: each step's transaction is exact by itself.
     const folded = await fold(7);
-    expect(folded).toBe(rows.finding_counts!.slots + rows.finding_terms!.slots + rows.finding_weeks!.slots + rows.finding_word_bits!.slots);
+    expect(folded).toBe(rows.finding_counts!.slots + rows.finding_terms!.slots + rows.finding_weeks!.slots + rows.finding_word_bits!.slots + rows.finding_sort_counts!.slots);
     const after = await counterRows();
     for (const table of Object.keys(after)) expect(after[table]!.slots, table).toBe(0);
     expect(await expectExactTotals('after the fold')).toEqual(before);

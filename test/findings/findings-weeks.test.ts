@@ -19,11 +19,15 @@ beforeAll(async () => {
   // Spread over 13 weeks from a Monday (2026-01-05), some at a week's first instant, with ties in time.
   const insert = (t: Setup, projectId: string, prefix: string, n: number) => t.server.db.tenant(t.tenant.id, (q) =>
     q.query(
-      `INSERT INTO findings (tenant_id, id, project_id, title, severity, status, tags, created_at)
+      `INSERT INTO findings (tenant_id, id, project_id, title, severity, status, tags, cvss_score, updated_at, created_at)
        SELECT $1, $2 || lpad(g::text, 6, '0'), $3, 'Weekly finding ' || g,
               (ARRAY['Critical', 'High', 'Medium', 'Low', 'Info'])[1 + g % 5],
               (ARRAY['Open', 'Confirmed', 'Remediated'])[1 + g % 3],
               CASE g % 4 WHEN 0 THEN ARRAY['web'] WHEN 1 THEN ARRAY['web', 'api'] WHEN 2 THEN '{}'::text[] ELSE ARRAY['api'] END,
+              -- Scores 0.0-10.0 and none, each on many findings; updates over 13 weeks, some at a week's first instant.
+              CASE WHEN g % 9 = 0 THEN NULL ELSE ((g * 37) % 101) / 10.0 END,
+              CASE WHEN g % 11 = 0 THEN timestamptz '2026-01-05T00:00:00Z' + ((g / 11) % 13) * interval '7 days'
+                   ELSE timestamptz '2026-01-05T00:00:00Z' + ((g * 13) % 90) * interval '1 day' + (g % 5) * interval '1 hour' END,
               timestamptz '2026-01-05T00:00:00Z' + (g / 2) * interval '1 hour' * (CASE WHEN g % 7 = 0 THEN 0 ELSE 1 END)
                                                   + (g % 7 = 0)::int * ((g / 7) % 13) * interval '7 days'
          FROM generate_series(1, $4::int) g`,
@@ -66,14 +70,14 @@ const FILTERS: Record<string, string>[] = [
 
 /**
  * Deep pages (past lib/list.ts SKIP_FROM) against a walk in SQL: in each order the counters skip
- * through, and in orders they do not, read from the nearer end of the list (the cvss scores are all
- * absent and the update times all equal, so those pages are all ties, ordered by id).
+ * through (creation weeks, severity, status, and from finding_sort_counts scores and update weeks),
+ * and in orders they do not (title), read from the nearer end of the list.
  */
 async function expectDeepPagesExact(stage: string) {
   const mismatches: string[] = [];
   const lists = [
     ['/findings', 'created_at'], ['/findings', 'severity'], [`/projects/${project}/findings`, 'status'],
-    ['/findings', 'title'], ['/findings', 'cvss_score'], [`/projects/${project}/findings`, 'updated_at'],
+    ['/findings', 'title'], ['/findings', 'cvss_score'], [`/projects/${project}/findings`, 'updated_at'], ['/findings', 'updated_at'],
   ] as const;
   for (const [base, sort] of lists) {
     for (const filters of FILTERS) {
@@ -158,6 +162,13 @@ describe('finding_weeks: deep pages and date-range totals', () => {
               USING (tag, week, severity, status)
         WHERE x.n IS DISTINCT FROM w.n`));
     expect(rows, 'counters that differ from the findings').toEqual([]);
+    const sorts = await s.server.db.tenant(s.tenant.id, (q) => q.query(
+      `SELECT sort, key, severity, status
+         FROM (SELECT k.sort, k.key, severity, status, count(*) AS n FROM findings, finding_sort_keys(cvss_key, updated_at) k GROUP BY 1, 2, 3, 4) x
+         FULL JOIN (SELECT sort, key, severity, status, sum(n) AS n FROM finding_sort_counts GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) c
+              USING (sort, key, severity, status)
+        WHERE x.n IS DISTINCT FROM c.n`));
+    expect(sorts.rows, 'score and update counters that differ from the findings').toEqual([]);
   });
 
   it("counts only the tenant's own findings", async () => {

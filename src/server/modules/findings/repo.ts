@@ -354,7 +354,8 @@ const TERM_COUNTABLE = new Set(['severity', 'status']);
  * group before it. Exact: the counters change in the transaction of every change, so the
  * statement's snapshot sees them as it sees the findings. For the creation order with severity,
  * status and one tag as filters, or none; for the severity and status orders with severity, status
- * and project filters.
+ * and project filters; for the CVSS and update orders (each score, each week of updated_at, from
+ * finding_sort_counts, 0024) with severity and status filters.
  */
 function skipAhead({ tenant, active, fixed, p, sort, order, offset }: SkipContext): { bound: string; offset: string } | null {
   const used = { ...active, ...fixed };
@@ -381,6 +382,15 @@ function skipAhead({ tenant, active, fixed, p, sort, order, offset }: SkipContex
                 WHERE ${where.join(' AND ')} GROUP BY r.rank`;
     const column = sort === 'severity' ? 'f.severity_rank' : 'f.status_rank';
     bound = (key) => `${column} ${order === 'asc' ? '>=' : '<='} (SELECT ${key}::smallint FROM list_skip)`;
+  } else if ((sort === 'cvss_score' || sort === 'updated_at') && names.every((k) => k === 'severity' || k === 'status')) {
+    // finding_sort_counts (0024): each stored score, and each week of the last update (its Monday as days since 1970).
+    counted = `SELECT sc.key, sum(sc.n) AS n FROM finding_sort_counts sc WHERE ${
+      [`sc.tenant_id = ${tenant}`, `sc.sort = '${sort === 'cvss_score' ? 'c' : 'm'}'`, ...groups('sc')].join(' AND ')} GROUP BY sc.key`;
+    bound = sort === 'cvss_score'
+      ? (key) => `f.cvss_key ${order === 'asc' ? '>=' : '<='} (SELECT ${key}::smallint FROM list_skip)`
+      : (key) => order === 'asc'
+        ? `f.updated_at >= (SELECT to_timestamp(${key} * 86400) FROM list_skip)`
+        : `f.updated_at < (SELECT to_timestamp((${key} + 7) * 86400) FROM list_skip)`;
   } else {
     return null;
   }
