@@ -113,6 +113,10 @@ const RANGES: Record<string, string>[] = [
   { created_after: '2026-01-13T05:00:00Z', created_before: '2026-01-14', tag: 'web' },
   { created_before: '2026-02-02', tag: 'web,api' },
   { created_before: '2026-02-02', tag: 'nowhere' },
+  // Short ranges are counted from the days' bitmaps (0023), long ones from the weeks.
+  { created_after: '2026-01-06T12:00:00Z', created_before: '2026-02-02', tag: 'web,api', severity: 'High,Low' },
+  { created_after: '2026-01-01', created_before: '2026-04-10' },
+  { created_after: '2026-01-01', created_before: '2026-04-10', status: 'Confirmed', tag: 'api' },
 ];
 
 async function expectRangeTotalsExact(stage: string) {

@@ -141,6 +141,20 @@ async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Prom
 const BIT_COUNTABLE = new Set(['search', 'severity', 'status', 'tag', 'project_id', 'created_after', 'created_before']);
 
 const DAY_MS = 86_400_000;
+/**
+ * The longest creation date range (with no search) counted from the day bitmaps rather than
+ * finding_weeks. Measured at a million findings (EXPLAIN ANALYZE): 59 days 18.4 -> 4.6 ms, 37 days
+ * with a severity 9.1 -> 3.0 ms; open ranges of ~11 months 5.6 -> 9.8 ms, with a tag and a status
+ * 2.9 -> 25.4 ms.
+ */
+const SHORT_RANGE_DAYS = 92;
+
+/** How many days a request's creation date range spans; Infinity where either end is open (or invalid). */
+function rangeDays(used: Record<string, string>): number {
+  const lo = bound('created_after', used.created_after, true);
+  const hi = bound('created_before', used.created_before, false);
+  return lo === null || hi === null ? Infinity : (Date.parse(hi) - Date.parse(lo)) / DAY_MS;
+}
 /** A creation day as finding_word_bits names it (finding_day, 0023): days since 1970 plus 100,000,000. */
 const dayTerm = (day: number) => String(day + 100_000_000);
 
@@ -155,7 +169,7 @@ const dayTerm = (day: number) => String(day + 100_000_000);
  * (`created_after=2026-03-18` starts 1 ms into the day) are counted off the creation index and
  * taken away.
  */
-function bitCount(p: Params, tenant: string, search: string, words: Words, used: Record<string, string>, projectIds: string[]): string {
+function bitCount(p: Params, tenant: string, search: string | undefined, words: Words, used: Record<string, string>, projectIds: string[]): string {
   const lo = bound('created_after', used.created_after, true);
   const hi = bound('created_before', used.created_before, false);
   const loMs = lo === null ? null : Date.parse(lo);
@@ -200,7 +214,7 @@ function bitCount(p: Params, tenant: string, search: string, words: Words, used:
     grouped.push(`SELECT d.chunk, ${groups} AS g, bit_or(d.bits) AS bits
                 FROM (SELECT wb.chunk, wb.term, bit_xor(wb.bits) AS bits FROM finding_word_bits wb WHERE ${days('wb')} GROUP BY 1, 2) d
                GROUP BY d.chunk`);
-    const others = () => [`f.tenant_id = ${tenant}`, `f.search @@ ${tsquery(p, search)}`,
+    const others = () => [`f.tenant_id = ${tenant}`, ...(search === undefined ? [] : [`f.search @@ ${tsquery(p, search)}`]),
       ...(used.severity ? [`f.severity = ANY(${p.add(splitList(used.severity))}::text[])`] : []),
       ...(used.status ? [`f.status = ANY(${p.add(splitList(used.status))}::text[])`] : []),
       ...(tags.length > 0 ? [`f.tags @> ${p.add(tags)}::text[]`] : []),
@@ -465,6 +479,15 @@ export const findings: ListSpec = {
       && (words.all.length > 1 || words.none.length > 0 || used.tag || used.project_id || used.created_after || used.created_before)) {
       // A project from the path and one from the query may differ: then both apply, and none is in both.
       return bitCount(p, tenant, used.search!, words, used, [...new Set([active.project_id, fixed.project_id])].filter((id): id is string => id !== undefined && id !== ''));
+    }
+    // A creation date range of up to SHORT_RANGE_DAYS without a search, with severity, status and
+    // tag filters: the days of the range from the bitmaps (one or two chunk rows a day at 100,000
+    // findings, ~11 at a million, and each filter's rows in the range's chunks), where
+    // finding_weeks would count the part-weeks at its ends row by row (up to two weeks of
+    // findings: ~19,000 at a million). A longer or open range reads more bitmap rows than
+    // finding_weeks has weeks, and is counted there; a project's findings by its index.
+    if (!used.search && !used.project_id && names.every((k) => BIT_COUNTABLE.has(k)) && rangeDays(used) <= SHORT_RANGE_DAYS) {
+      return bitCount(p, tenant, undefined, { all: [], none: [] }, used, []);
     }
     if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
     const others = names.filter((k) => k !== 'search' && k !== 'tag');
