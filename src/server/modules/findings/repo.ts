@@ -169,9 +169,12 @@ const dayTerm = (day: number) => String(day + 100_000_000);
  * (`created_after=2026-03-18` starts 1 ms into the day) are counted off the creation index and
  * taken away.
  */
-function bitCount(p: Params, tenant: string, search: string | undefined, words: Words, used: Record<string, string>, projectIds: string[]): string {
-  const lo = bound('created_after', used.created_after, true);
-  const hi = bound('created_before', used.created_before, false);
+function bitCount(
+  p: Params, tenant: string, search: string | undefined, words: Words, used: Record<string, string>, projectIds: string[],
+  range?: { lo: string | null; hi: string | null },
+): string {
+  // The request's range, or [range.lo, range.hi) as instants (createdCount's part-weeks).
+  const { lo, hi } = range ?? { lo: bound('created_after', used.created_after, true), hi: bound('created_before', used.created_before, false) };
   const loMs = lo === null ? null : Date.parse(lo);
   const hiMs = hi === null ? null : Date.parse(hi);
   // An empty range (its ends would take the same findings away twice).
@@ -337,25 +340,34 @@ function weekTag(tag: string | undefined): string | null {
 /** The start of a week of finding_weeks as a time. */
 const weekStart = (week: string) => `(${week})::timestamp AT TIME ZONE 'UTC'`;
 
+/** The start (UTC) of the week (Monday) of a time, in ms, as finding_week (0016) takes it. */
+const mondayOf = (ms: number) => {
+  const day = Math.floor(ms / DAY_MS);
+  return (day - ((((day + 3) % 7) + 7) % 7)) * DAY_MS; // 1970-01-05, day 4, was a Monday
+};
+
 /**
- * The exact number of findings created in [lo, hi) (either end open when null) with the groups'
- * severities and statuses and the tag (an SQL parameter, or null for every finding): the whole
- * weeks inside the range summed from finding_weeks, the rows of the part-weeks at its ends counted
- * off the creation index (which carries the tags). `groups(alias)` are the conditions on severity
- * and status, for finding_weeks and for findings.
+ * The exact number of findings created in the request's date range (either end open) with its
+ * severities, statuses and tag ('' for every finding): the whole weeks inside the range summed
+ * from finding_weeks, the part-weeks at its ends (at most 7 days each) from the days' bitmaps
+ * (bitCount), where they were counted row by row (up to ~19,000 rows at a million findings).
  */
-function createdCount(tenant: string, lo: string, hi: string, groups: (alias: string) => string[], tag: string | null): string {
+function createdCount(p: Params, tenant: string, used: Record<string, string>, groups: (alias: string) => string[], tag: string): string {
+  const lo = bound('created_after', used.created_after, true);
+  const hi = bound('created_before', used.created_before, false);
+  const loMs = lo === null ? null : Date.parse(lo);
+  const hiMs = hi === null ? null : Date.parse(hi);
+  const part = (from: string | null, to: string | null) => `(${bitCount(p, tenant, undefined, { all: [], none: [] }, used, [], { lo: from, hi: to })})`;
   // The first whole week starts at lo or the Monday after; the last one ends on the Monday before hi.
-  const first = `(SELECT CASE WHEN ${weekStart(`finding_week(${lo})`)} = ${lo} THEN ${lo} ELSE ${weekStart(`finding_week(${lo}) + 7`)} END)`;
-  const last = weekStart(`finding_week(${hi})`);
-  const rows = (from: string, to: string) => `(SELECT count(*) FROM findings f WHERE ${
-    [`f.tenant_id = ${tenant}`, `f.created_at >= ${from}`, `f.created_at < ${to}`, ...groups('f'),
-      ...(tag === null ? [] : [`f.tags @> ARRAY[${tag}]::text[]`])].join(' AND ')})`;
-  const weeks = `(SELECT coalesce(sum(w.n), 0) FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, `w.tag = ${tag ?? "''"}`, ...groups('w'),
-    `(${lo} IS NULL OR ${weekStart('w.week')} >= ${first})`, `(${hi} IS NULL OR ${weekStart('w.week + 7')} <= ${last})`].join(' AND ')})`;
-  return `SELECT CASE WHEN ${lo} IS NOT NULL AND ${hi} IS NOT NULL AND ${first} >= ${last} THEN ${rows(lo, hi)}
-                      ELSE ${weeks} + CASE WHEN ${lo} IS NULL THEN 0 ELSE ${rows(lo, first)} END
-                                    + CASE WHEN ${hi} IS NULL THEN 0 ELSE ${rows(last, hi)} END END`;
+  const first = loMs === null ? null : mondayOf(loMs) === loMs ? loMs : mondayOf(loMs) + 7 * DAY_MS;
+  const last = hiMs === null ? null : mondayOf(hiMs);
+  if (first !== null && last !== null && first >= last) return `SELECT ${part(lo, hi)}`;
+  const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const weeks = `(SELECT coalesce(sum(w.n), 0) FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, `w.tag = ${p.add(tag)}`, ...groups('w'),
+    ...(first === null ? [] : [`w.week >= ${p.add(date(first))}::date`]), ...(last === null ? [] : [`w.week + 7 <= ${p.add(date(last))}::date`])].join(' AND ')})`;
+  return `SELECT ${[weeks,
+    ...(first !== null && loMs! < first ? [part(lo, new Date(first).toISOString())] : []),
+    ...(last !== null && last < hiMs! ? [part(new Date(last).toISOString(), hi)] : [])].join(' + ')}`;
 }
 /** Filters finding_terms can answer exactly beside one search term or one tag. */
 const TERM_COUNTABLE = new Set(['severity', 'status']);
@@ -501,8 +513,7 @@ export const findings: ListSpec = {
     }
     const tag = weekTag(used.tag);
     if ((used.created_after || used.created_before) && tag !== null && names.every((k) => WEEK_COUNTABLE.has(k))) {
-      return createdCount(tenant, `${p.add(bound('created_after', used.created_after, true))}::timestamptz`,
-        `${p.add(bound('created_before', used.created_before, false))}::timestamptz`, groups, tag === '' ? null : p.add(tag));
+      return createdCount(p, tenant, used, groups, tag);
     }
     if (used.tag) {
       const tags = splitList(used.tag);
