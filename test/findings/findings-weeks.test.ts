@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldCounters } from '../../src/server/modules/findings/counter-fold.js';
 import { setup, teardown, type Setup } from '../helpers/index.js';
 
 /**
@@ -12,6 +13,7 @@ let s: Setup;
 let other: Setup;
 let project: string;
 const ROWS = 2_600;
+const onPostgres = Boolean(process.env.DATABASE_URL);
 
 beforeAll(async () => {
   [s, other] = await Promise.all([setup(), setup()]);
@@ -135,6 +137,17 @@ async function expectRangeTotalsExact(stage: string) {
   expect(mismatches, stage).toEqual([]);
 }
 
+/** finding_sort_counts (0024) against counts of the findings themselves. */
+async function expectSortCountersExact(stage: string) {
+  const { rows } = await s.server.db.tenant(s.tenant.id, (q) => q.query(
+    `SELECT sort, key, severity, status
+       FROM (SELECT k.sort, k.key, severity, status, count(*) AS n FROM findings, finding_sort_keys(cvss_key, updated_at) k GROUP BY 1, 2, 3, 4) x
+       FULL JOIN (SELECT sort, key, severity, status, sum(n) AS n FROM finding_sort_counts GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) c
+            USING (sort, key, severity, status)
+      WHERE x.n IS DISTINCT FROM c.n`));
+  expect(rows, `${stage}: score and update counters that differ from the findings`).toEqual([]);
+}
+
 describe('finding_weeks: deep pages and date-range totals', () => {
   it('gives the exact page and total at every depth, in both orders, with severity and status filters', async () => {
     await expectDeepPagesExact('as inserted');
@@ -166,13 +179,25 @@ describe('finding_weeks: deep pages and date-range totals', () => {
               USING (tag, week, severity, status)
         WHERE x.n IS DISTINCT FROM w.n`));
     expect(rows, 'counters that differ from the findings').toEqual([]);
-    const sorts = await s.server.db.tenant(s.tenant.id, (q) => q.query(
-      `SELECT sort, key, severity, status
-         FROM (SELECT k.sort, k.key, severity, status, count(*) AS n FROM findings, finding_sort_keys(cvss_key, updated_at) k GROUP BY 1, 2, 3, 4) x
-         FULL JOIN (SELECT sort, key, severity, status, sum(n) AS n FROM finding_sort_counts GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0) c
-              USING (sort, key, severity, status)
-        WHERE x.n IS DISTINCT FROM c.n`));
-    expect(sorts.rows, 'score and update counters that differ from the findings').toEqual([]);
+    await expectSortCountersExact('after changes');
+  });
+
+  // The embedded database runs one statement at a time, so only PostgreSQL can interleave them.
+  it.runIf(onPostgres)('keeps the score and update counters exact through a burst of concurrent edits and creates, with folds among them', async () => {
+    let writing = true;
+    const folding = (async () => {
+      while (writing) await foldCounters(s.server.db, s.tenant.id);
+    })();
+    const page = (await s.api.get('/findings?sort=updated_at&order=asc&limit=60&page=4')).body.data as { id: string }[];
+    const results = await Promise.all(page.map((f, i) => i % 3 === 2
+      ? s.api.post('/findings', { project_id: project, title: `Burst ${i}`, severity: 'Low', cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' })
+      // Each edit moves the finding to this week's update counter; some change its score too.
+      : s.api.put(`/findings/${f.id}`, i % 3 ? { status: 'Verified' } : { severity: 'High', cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N' })));
+    writing = false;
+    await folding;
+    expect(results.map((r) => r.status).filter((c) => ![200, 201].includes(c))).toEqual([]);
+    await expectSortCountersExact('after a concurrent burst');
+    await expectDeepPagesExact('after a concurrent burst');
   });
 
   it("counts only the tenant's own findings", async () => {

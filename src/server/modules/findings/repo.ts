@@ -141,20 +141,16 @@ async function gateStats(q: Queryable, tenantId: string, query: ListQuery): Prom
 const BIT_COUNTABLE = new Set(['search', 'severity', 'status', 'tag', 'project_id', 'created_after', 'created_before']);
 
 const DAY_MS = 86_400_000;
-/**
- * The longest creation date range (with no search) counted from the day bitmaps rather than
- * finding_weeks. Measured at a million findings (EXPLAIN ANALYZE): 59 days 18.4 -> 4.6 ms, 37 days
- * with a severity 9.1 -> 3.0 ms; open ranges of ~11 months 5.6 -> 9.8 ms, with a tag and a status
- * 2.9 -> 25.4 ms.
- */
-const SHORT_RANGE_DAYS = 92;
 
-/** How many days a request's creation date range spans; Infinity where either end is open (or invalid). */
-function rangeDays(used: Record<string, string>): number {
-  const lo = bound('created_after', used.created_after, true);
-  const hi = bound('created_before', used.created_before, false);
-  return lo === null || hi === null ? Infinity : (Date.parse(hi) - Date.parse(lo)) / DAY_MS;
+/** A creation date range as instants in ms, [lo, hi), either end null where open. */
+interface Range { lo: number | null; hi: number | null }
+
+/** The request's creation date range, as its filters apply it (created_after is strict to the ms). */
+function createdRange(used: Record<string, string>): Range {
+  const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+  return { lo: ms(bound('created_after', used.created_after, true)), hi: ms(bound('created_before', used.created_before, false)) };
 }
+const iso = (ms: number) => new Date(ms).toISOString();
 /** A creation day as finding_word_bits names it (finding_day, 0023): days since 1970 plus 100,000,000. */
 const dayTerm = (day: number) => String(day + 100_000_000);
 
@@ -170,13 +166,10 @@ const dayTerm = (day: number) => String(day + 100_000_000);
  * taken away.
  */
 function bitCount(
-  p: Params, tenant: string, search: string | undefined, words: Words, used: Record<string, string>, projectIds: string[],
-  range?: { lo: string | null; hi: string | null },
+  p: Params, tenant: string, used: Record<string, string>, projectIds: string[],
+  text?: { search: string; words: Words }, { lo: loMs, hi: hiMs }: Range = createdRange(used),
 ): string {
-  // The request's range, or [range.lo, range.hi) as instants (createdCount's part-weeks).
-  const { lo, hi } = range ?? { lo: bound('created_after', used.created_after, true), hi: bound('created_before', used.created_before, false) };
-  const loMs = lo === null ? null : Date.parse(lo);
-  const hiMs = hi === null ? null : Date.parse(hi);
+  const words = text?.words ?? { all: [], none: [] };
   // An empty range (its ends would take the same findings away twice).
   if (loMs !== null && hiMs !== null && loMs >= hiMs) return 'SELECT 0::bigint';
   const rows: [string, string, number][] = [];
@@ -217,15 +210,13 @@ function bitCount(
     grouped.push(`SELECT d.chunk, ${groups} AS g, bit_or(d.bits) AS bits
                 FROM (SELECT wb.chunk, wb.term, bit_xor(wb.bits) AS bits FROM finding_word_bits wb WHERE ${days('wb')} GROUP BY 1, 2) d
                GROUP BY d.chunk`);
-    const others = () => [`f.tenant_id = ${tenant}`, ...(search === undefined ? [] : [`f.search @@ ${tsquery(p, search)}`]),
-      ...(used.severity ? [`f.severity = ANY(${p.add(splitList(used.severity))}::text[])`] : []),
-      ...(used.status ? [`f.status = ANY(${p.add(splitList(used.status))}::text[])`] : []),
-      ...(tags.length > 0 ? [`f.tags @> ${p.add(tags)}::text[]`] : []),
-      ...projectIds.map((id) => `f.project_id = ${p.add(id)}`)];
-    const count = (from: string, to: string) =>
-      outside.push(`(SELECT count(*) FROM findings f WHERE ${[...others(), `f.created_at >= ${p.add(from)}::timestamptz`, `f.created_at < ${p.add(to)}::timestamptz`].join(' AND ')})`);
-    if (loMs !== null && loMs > firstDay! * DAY_MS) count(new Date(firstDay! * DAY_MS).toISOString(), lo!);
-    if (hiMs !== null && hiMs < endDay! * DAY_MS) count(hi!, new Date(endDay! * DAY_MS).toISOString());
+    // Written only where an end needs it: a parameter the statement does not use has no type.
+    const others = () => [`f.tenant_id = ${tenant}`, ...(text ? [`f.search @@ ${tsquery(p, text.search)}`] : []), ...groupConditions(p, used)('f'),
+      ...(tags.length > 0 ? [`f.tags @> ${p.add(tags)}::text[]`] : []), ...projectIds.map((id) => `f.project_id = ${p.add(id)}`)].join(' AND ');
+    const count = (from: number, to: number) => outside.push(`(SELECT count(*) FROM findings f WHERE ${others()}
+        AND f.created_at >= ${p.add(iso(from))}::timestamptz AND f.created_at < ${p.add(iso(to))}::timestamptz)`);
+    if (loMs !== null && loMs > firstDay! * DAY_MS) count(firstDay! * DAY_MS, loMs);
+    if (hiMs !== null && hiMs < endDay! * DAY_MS) count(hiMs, endDay! * DAY_MS);
   }
   return `SELECT coalesce(sum(bit_count(z.bits)), 0)${outside.map((c) => ` - ${c}`).join('')} FROM (
       SELECT bit_and(y.bits) FILTER (WHERE y.g > 0) & ~coalesce(bit_or(y.bits) FILTER (WHERE y.g = 0), B'0'::bit(256)) AS bits
@@ -309,7 +300,7 @@ function ranked(filter: Filter, column: string, ranks: Record<string, number>, s
 
 /** Filters the finding_counts table can answer exactly. */
 const COUNTABLE = new Set(['severity', 'status', 'project_id']);
-/** Filters the finding_weeks table can answer exactly (0016_finding_weeks.sql), with one tag. */
+/** Filters a creation date range's total takes from finding_weeks (0016: whole weeks, one tag or none) and the days' bitmaps (0023). */
 const WEEK_COUNTABLE = new Set(['severity', 'status', 'created_after', 'created_before', 'tag']);
 
 /**
@@ -348,26 +339,25 @@ const mondayOf = (ms: number) => {
 
 /**
  * The exact number of findings created in the request's date range (either end open) with its
- * severities, statuses and tag ('' for every finding): the whole weeks inside the range summed
- * from finding_weeks, the part-weeks at its ends (at most 7 days each) from the days' bitmaps
- * (bitCount), where they were counted row by row (up to ~19,000 rows at a million findings).
+ * severities, statuses and tags: the whole weeks inside the range summed from finding_weeks for
+ * one tag ('') or none (''), the part-weeks at its ends (at most 7 days each) from the days'
+ * bitmaps (bitCount), where they were counted row by row (up to ~19,000 rows at a million
+ * findings). With several tags (tag null: finding_weeks counts one) the whole range is counted
+ * from the bitmaps.
  */
-function createdCount(p: Params, tenant: string, used: Record<string, string>, groups: (alias: string) => string[], tag: string): string {
-  const lo = bound('created_after', used.created_after, true);
-  const hi = bound('created_before', used.created_before, false);
-  const loMs = lo === null ? null : Date.parse(lo);
-  const hiMs = hi === null ? null : Date.parse(hi);
-  const part = (from: string | null, to: string | null) => `(${bitCount(p, tenant, undefined, { all: [], none: [] }, used, [], { lo: from, hi: to })})`;
+function createdCount(p: Params, tenant: string, used: Record<string, string>, groups: (alias: string) => string[], tag: string | null): string {
+  const range = createdRange(used);
+  const part = (lo: number | null, hi: number | null) => `(${bitCount(p, tenant, used, [], undefined, { lo, hi })})`;
   // The first whole week starts at lo or the Monday after; the last one ends on the Monday before hi.
-  const first = loMs === null ? null : mondayOf(loMs) === loMs ? loMs : mondayOf(loMs) + 7 * DAY_MS;
-  const last = hiMs === null ? null : mondayOf(hiMs);
-  if (first !== null && last !== null && first >= last) return `SELECT ${part(lo, hi)}`;
-  const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const first = range.lo === null ? null : mondayOf(range.lo) === range.lo ? range.lo : mondayOf(range.lo) + 7 * DAY_MS;
+  const last = range.hi === null ? null : mondayOf(range.hi);
+  if (tag === null || (first !== null && last !== null && first >= last)) return `SELECT ${part(range.lo, range.hi)}`;
+  const date = (ms: number) => iso(ms).slice(0, 10);
   const weeks = `(SELECT coalesce(sum(w.n), 0) FROM finding_weeks w WHERE ${[`w.tenant_id = ${tenant}`, `w.tag = ${p.add(tag)}`, ...groups('w'),
     ...(first === null ? [] : [`w.week >= ${p.add(date(first))}::date`]), ...(last === null ? [] : [`w.week + 7 <= ${p.add(date(last))}::date`])].join(' AND ')})`;
   return `SELECT ${[weeks,
-    ...(first !== null && loMs! < first ? [part(lo, new Date(first).toISOString())] : []),
-    ...(last !== null && last < hiMs! ? [part(new Date(last).toISOString(), hi)] : [])].join(' + ')}`;
+    ...(first !== null && range.lo! < first ? [part(range.lo, first)] : []),
+    ...(last !== null && last < range.hi! ? [part(last, range.hi)] : [])].join(' + ')}`;
 }
 /** Filters finding_terms can answer exactly beside one search term or one tag. */
 const TERM_COUNTABLE = new Set(['severity', 'status']);
@@ -475,8 +465,8 @@ export const findings: ListSpec = {
     const names = Object.keys(used);
     const groups = groupConditions(p, used);
     // A search of words (AND, some negated) with severity, status, tag, project and creation date
-    // filters is counted from the bitmaps of finding_word_bits. Otherwise, in a project or for an asset, the
-    // generic count walks their few rows (a search's is the owner-run total). Elsewhere one search
+    // filters is counted from the bitmaps of finding_word_bits. Otherwise, in a project or for an
+    // asset, the generic count walks their few rows (a search's is the owner-run total). Elsewhere one search
     // term or one tag, with severities and statuses, is a sum over the few rows of finding_terms
     // however many findings hold it; other searches are counted by finding_search_total, the
     // generic count of a search.
@@ -490,16 +480,8 @@ export const findings: ListSpec = {
     if (words && names.every((k) => BIT_COUNTABLE.has(k))
       && (words.all.length > 1 || words.none.length > 0 || used.tag || used.project_id || used.created_after || used.created_before)) {
       // A project from the path and one from the query may differ: then both apply, and none is in both.
-      return bitCount(p, tenant, used.search!, words, used, [...new Set([active.project_id, fixed.project_id])].filter((id): id is string => id !== undefined && id !== ''));
-    }
-    // A creation date range of up to SHORT_RANGE_DAYS without a search, with severity, status and
-    // tag filters: the days of the range from the bitmaps (one or two chunk rows a day at 100,000
-    // findings, ~11 at a million, and each filter's rows in the range's chunks), where
-    // finding_weeks would count the part-weeks at its ends row by row (up to two weeks of
-    // findings: ~19,000 at a million). A longer or open range reads more bitmap rows than
-    // finding_weeks has weeks, and is counted there; a project's findings by its index.
-    if (!used.search && !used.project_id && names.every((k) => BIT_COUNTABLE.has(k)) && rangeDays(used) <= SHORT_RANGE_DAYS) {
-      return bitCount(p, tenant, undefined, { all: [], none: [] }, used, []);
+      return bitCount(p, tenant, used, [...new Set([active.project_id, fixed.project_id])].filter((id): id is string => id !== undefined && id !== ''),
+        { search: used.search!, words });
     }
     if (used.project_id || used.asset_id) return used.search || used.tag ? null : projectCount();
     const others = names.filter((k) => k !== 'search' && k !== 'tag');
@@ -512,7 +494,7 @@ export const findings: ListSpec = {
       return `SELECT CASE WHEN tsquery_single_lexeme(${q}) IS NULL THEN (${generic}) ELSE (${terms('w', `tsquery_single_lexeme(${q})`)}) END`;
     }
     const tag = weekTag(used.tag);
-    if ((used.created_after || used.created_before) && tag !== null && names.every((k) => WEEK_COUNTABLE.has(k))) {
+    if ((used.created_after || used.created_before) && names.every((k) => WEEK_COUNTABLE.has(k))) {
       return createdCount(p, tenant, used, groups, tag);
     }
     if (used.tag) {
